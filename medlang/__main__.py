@@ -1,0 +1,3 @@
+from medlang.cli.main import main
+
+main()

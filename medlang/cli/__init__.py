@@ -1,0 +1,1 @@
+"""The ``mlc`` command line. Commands are thin: they parse options and call the library."""
