@@ -105,6 +105,9 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as error:  # a bug of ours: still one line, never a traceback
         if os.environ.get("MEDLANG_DEBUG"):
             raise
-        click.echo(f"Error: internal error: {type(error).__name__}: {error} "
-                   "(set MEDLANG_DEBUG=1 for details)", err=True)
+        click.echo(
+            f"Error: internal error: {type(error).__name__}: {error} "
+            "(set MEDLANG_DEBUG=1 for details)",
+            err=True,
+        )
         sys.exit(70)

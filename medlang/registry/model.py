@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import UTC, datetime
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import (
@@ -37,8 +37,10 @@ def parse_uuid4(value: object, what: str = "id") -> str:
         try:
             parsed = uuid.UUID(value.strip())
         except ValueError:
-            raise ValueError(f"invalid {what} {value!r}: expected a UUID v4 like "
-                             "'6a14c8a2-0b5e-4c1d-9f3a-2b7c9d1e4f50'") from None
+            raise ValueError(
+                f"invalid {what} {value!r}: expected a UUID v4 like "
+                "'6a14c8a2-0b5e-4c1d-9f3a-2b7c9d1e4f50'"
+            ) from None
     else:
         raise ValueError(f"invalid {what}: expected a UUID string, got {type(value).__name__}")
     if parsed.version != 4:
@@ -57,7 +59,7 @@ ArtifactId = Annotated[str, BeforeValidator(lambda v: parse_uuid4(v, "artifact i
 # --- kinds -----------------------------------------------------------------
 
 
-class _NamedEnum(str, Enum):
+class _NamedEnum(StrEnum):
     """An enum whose value is its variant name; parsing an unknown name lists the valid ones."""
 
     @classmethod
@@ -128,8 +130,9 @@ def parse_timestamp(value: object) -> datetime:
         raise ValueError(f"expected an RFC 3339 timestamp string, got {type(value).__name__}")
     match = _TIMESTAMP.match(value)
     if match is None:
-        raise ValueError(f"invalid timestamp {value!r}: expected RFC 3339 like "
-                         "'2025-01-23T14:32:10.123456Z'")
+        raise ValueError(
+            f"invalid timestamp {value!r}: expected RFC 3339 like '2025-01-23T14:32:10.123456Z'"
+        )
     year, month, day, hour, minute, second, fraction, zone = match.groups()
     micros = int((fraction or "0").ljust(6, "0")[:6])
     parsed = datetime.fromisoformat(
