@@ -1,0 +1,1 @@
+"""The MedLang language: grammar -> parse (typed AST) -> check -> interpret, plus stdlib bridges."""

@@ -1,0 +1,86 @@
+"""Runtime values of MedLang programs, as Python objects.
+
+MedLang type      Python representation
+-------------     ---------------------
+Int               int
+Float             float
+Bool              bool
+String            str
+Unit              None
+Vector<T>         tuple (vectors are immutable; ``push`` returns a new one)
+Option<T>         Some(value) or NONE
+Map<String, T>    dict[str, value] (insertion ordered; treat as immutable)
+record            Record(type_name, fields)
+enum variant      EnumValue(enum_name, variant)
+
+The checker guarantees types, so the interpreter and the stdlib bridges never
+have to guess which MedLang type a Python value stands for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+Value = Any  # one of the representations above
+
+
+@dataclass(frozen=True, slots=True)
+class Some:
+    value: Value
+
+
+class _NoneType:
+    """The MedLang ``None`` (distinct from Python's None, which is Unit)."""
+
+    _instance: _NoneType | None = None
+
+    def __new__(cls) -> _NoneType:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "NONE"
+
+    def __reduce__(self) -> str:
+        return "NONE"
+
+
+NONE = _NoneType()
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    type_name: str
+    fields: dict[str, Value]
+
+    def __getitem__(self, name: str) -> Value:
+        return self.fields[name]
+
+    def __hash__(self) -> int:  # records may be compared, rarely hashed
+        return hash((self.type_name, tuple(self.fields)))
+
+
+@dataclass(frozen=True, slots=True)
+class EnumValue:
+    enum_name: str
+    variant: str
+
+
+def to_python(value: Value) -> Any:
+    """Plain Python data for a MedLang value (records -> dict, enums -> variant name,
+    Option -> value or None, Vector -> list, Unit -> None)."""
+    if isinstance(value, Record):
+        return {name: to_python(field) for name, field in value.fields.items()}
+    if isinstance(value, EnumValue):
+        return value.variant
+    if isinstance(value, Some):
+        return to_python(value.value)
+    if value is NONE:
+        return None
+    if isinstance(value, tuple):
+        return [to_python(item) for item in value]
+    if isinstance(value, dict):
+        return {key: to_python(item) for key, item in value.items()}
+    return value
