@@ -1,7 +1,8 @@
-"""Locate the files MedLang ships beside its Python code: the grammar and the stdlib.
+"""Locate the files MedLang ships beside its Python code: grammar, stdlib and examples.
 
 In a wheel they are copied to ``medlang/_data/``; in a source checkout (editable
-install, tests) they are the top-level ``grammar/`` and ``stdlib/`` directories.
+install, tests) they are the top-level ``grammar/``, ``stdlib/`` and ``examples/``
+directories.
 """
 
 from __future__ import annotations
@@ -29,3 +30,7 @@ def grammar_dir() -> Path:
 
 def stdlib_dir() -> Path:
     return _data_dir("stdlib")
+
+
+def examples_dir() -> Path:
+    return _data_dir("examples")
