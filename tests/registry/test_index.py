@@ -124,3 +124,13 @@ def test_a_deleted_log_empties_the_table(registry):
     assert registry.count_runs() == 0
     assert registry.runs_json(order=Order.NEWEST, limit=5) == []
     assert registry.count_artifacts() == 30
+
+
+def test_an_unusable_index_path_falls_back_to_memory(registry):
+    before = answers(registry)
+    for suffix in ("", "-wal", "-shm"):
+        path = f"{_index(registry)}{suffix}"
+        if os.path.exists(path):
+            os.unlink(path)
+    _index(registry).mkdir()  # e.g. not writable: the index cannot live there
+    assert answers(registry) == before
