@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 
 import pytest
 
@@ -133,4 +134,17 @@ def test_an_unusable_index_path_falls_back_to_memory(registry):
         if os.path.exists(path):
             os.unlink(path)
     _index(registry).mkdir()  # e.g. not writable: the index cannot live there
+    assert answers(registry) == before
+
+
+def test_an_index_damaged_inside_is_rebuilt(registry):
+    before = answers(registry)
+    index = _index(registry)
+    Registry(registry.root).count_runs()
+    with sqlite3.connect(index) as conn:  # fold the WAL into the main file
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = bytearray(index.read_bytes())
+    page = 4096
+    data[page : len(data)] = b"\xff" * (len(data) - page)  # keep the header, ruin the pages
+    index.write_bytes(bytes(data))
     assert answers(registry) == before
