@@ -21,12 +21,13 @@ from dataclasses import astuple
 from pathlib import Path
 from typing import TypeVar
 
-from medlang.registry.errors import warn
+from medlang.registry.errors import note, warn
 from medlang.registry.logfile import Fingerprint, LogFile, LogReader
 from medlang.registry.storage import Order, Table
 
 SCHEMA_VERSION = 1
 _BATCH = 20_000
+_ANNOUNCE_BYTES = 64 << 20  # say why the command is slow, once
 
 _SCHEMA = """
 CREATE TABLE meta (
@@ -141,6 +142,8 @@ class SqliteIndex:
         start, line_count = (known[0].size, known[1]) if known else (0, 0)
         if known and start == end:
             return
+        if end - start > _ANNOUNCE_BYTES:
+            note(f"indexing {(end - start) / 1e6:.0f} MB of {log.path} (only new lines next time)")
         line_count = _index_lines(conn, table, log, reader, start, end, line_count)
         fingerprint = reader.fingerprint(end)
         conn.execute(
