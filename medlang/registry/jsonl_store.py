@@ -19,7 +19,6 @@ from medlang.registry.paths import ARTIFACTS_FILE, INDEX_FILE, RUNS_FILE
 from medlang.registry.sqlite_index import Location, SqliteIndex
 from medlang.registry.storage import JsonObject, Order, RecordStore, Table
 
-
 T = TypeVar("T")
 
 
