@@ -140,7 +140,9 @@ class Program:
             try:
                 return interpreter.call_function(ref, list(args))
             except RecursionError:
-                raise interpreter.error("recursion too deep", _innermost_span(interpreter)) from None
+                raise interpreter.error(
+                    "recursion too deep", _innermost_span(interpreter)
+                ) from None
             except (MedLangError, MedLangRuntimeError):
                 raise
             except Exception as error:
@@ -238,7 +240,17 @@ def _on_big_stack(work: Callable[[], T]) -> T:
         except BaseException as error:  # handed to the calling thread below
             outcome["error"] = error
 
-    sys.setrecursionlimit(max(sys.getrecursionlimit(), _RECURSION_LIMIT))
+    # The limit is process-wide: raise it for this call only, then restore it so
+    # embedding programs (pytest, hypothesis) keep their own.
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, _RECURSION_LIMIT))
+    try:
+        return _start_and_wait(target, outcome)
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+def _start_and_wait(target: Callable[[], None], outcome: dict[str, object]):
     previous = threading.stack_size()
     threading.stack_size(_STACK_BYTES)
     try:

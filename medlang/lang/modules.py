@@ -110,15 +110,23 @@ class Loader:
         candidates = self.candidates(node.module, importer.path.parent)
         found = next((c for c in candidates if c.is_file()), None)
         if found is None:
-            self._error(importer, node.module_span, f"unknown module '{node.module}'",
-                        self._not_found_hint(node.module, candidates))
+            self._error(
+                importer,
+                node.module_span,
+                f"unknown module '{node.module}'",
+                self._not_found_hint(node.module, candidates),
+            )
             return None
         found = found.resolve()
         if found in self._stack:
-            cycle = self._stack[self._stack.index(found):] + [found]
+            cycle = self._stack[self._stack.index(found) :] + [found]
             names = " -> ".join(self._name_of(p) for p in cycle)
-            self._error(importer, node.module_span, f"import cycle: {names}",
-                        "modules may not import each other; move the shared part to a third module")
+            self._error(
+                importer,
+                node.module_span,
+                f"import cycle: {names}",
+                "modules may not import each other; move the shared part to a third module",
+            )
             return None
         return self._load(found, fallback_name=node.module)
 
@@ -127,7 +135,9 @@ class Loader:
         return module.name if module is not None else path.stem
 
     def _error(self, module: LoadedModule, span: Span, message: str, hint: str | None) -> None:
-        self.diagnostics.append(make("error", message, module.display_path, span, module.source, hint))
+        self.diagnostics.append(
+            make("error", message, module.display_path, span, module.source, hint)
+        )
 
     @staticmethod
     def _not_found_hint(name: str, candidates: list[Path]) -> str:
