@@ -127,3 +127,49 @@ class MedLangError(Exception):
 
     def __str__(self) -> str:
         return render_all(self.diagnostics)
+
+
+class MedLangRuntimeError(Exception):
+    """A runtime error in a MedLang program, located in the source, with the
+    MedLang call trace (outermost call first, innermost last)."""
+
+    def __init__(
+        self,
+        message: str,
+        path: str,
+        line: int,
+        col: int,
+        trace: list[tuple[str, str, int, int]] | None = None,
+        *,
+        end_col: int | None = None,
+        source_line: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path
+        self.line = line
+        self.col = col
+        self.end_col = end_col if end_col is not None else col + 1
+        self.trace = list(trace or [])
+        self.source_line = source_line
+
+    def __str__(self) -> str:
+        return self.render()
+
+    def render(self) -> str:
+        located = Diagnostic(
+            "runtime",
+            self.message,
+            self.path,
+            self.line,
+            self.col,
+            self.line,
+            self.end_col,
+            None,
+            self.source_line,
+        )
+        text = render(located)
+        if self.trace:
+            lines = [f"  {name} at {path}:{line}:{col}" for name, path, line, col in self.trace]
+            text += "\ncall trace:\n" + "\n".join(lines)
+        return text
