@@ -95,9 +95,9 @@ def check_programs(files: Sequence[Path]) -> list[Any]:
 
 def display(value: Any) -> str:
     """A MedLang value as ``println`` would show it."""
-    from medlang.lang.api import display as display_value
+    from medlang.lang.builtins import show
 
-    return display_value(value)
+    return show(value)
 
 
 def fail(message: str) -> NoReturn:
