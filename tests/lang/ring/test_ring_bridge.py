@@ -200,3 +200,65 @@ def test_empty_registry(tmp_path: Path) -> None:
 )
 def test_flatten_metrics(metrics: dict, flat: dict) -> None:
     assert bridge.flatten_metrics(metrics) == flat
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [
+        ("2026-03-03T14:00:00.900000Z", "2026-03-03T14:00:00.900000Z"),
+        ("2025-01-23T14:32:10.123456789Z", "2025-01-23T14:32:10.123456Z"),  # Rust's chrono
+        ("2025-01-23T15:32:10+01:00", "2025-01-23T14:32:10.000000Z"),
+    ],
+)
+def test_timestamps_are_shown_in_one_format(stored: str, shown: str) -> None:
+    assert bridge.timestamp_text(stored) == shown
+
+
+def test_a_line_written_by_the_rust_toolchain(tmp_path: Path) -> None:
+    from medlang.registry.paths import RUNS_FILE
+
+    root = tmp_path / "registry"
+    root.mkdir()
+    line = (
+        '{"id":"6a14c8a2-0b5e-4c1d-9f3a-2b7c9d1e4f50","kind":"EvidenceHybrid",'
+        '"started_at":"2025-01-23T14:32:10.123456789Z","finished_at":"2025-01-23T14:33:00Z",'
+        '"project_root":"/srv/trials/rust","git_dirty":false,"metrics":{"ORR":0.4}}\n'
+    )
+    (root / RUNS_FILE).write_text(line)
+    (summary,) = bridge.list_runs(ExternContext(root), NONE)
+    assert summary["started_at"] == "2025-01-23T14:32:10.123456Z"
+    assert summary["finished_at"] == "2025-01-23T14:33:00.000000Z"
+    assert summary["evidence_program"] == ""
+
+
+PROGRAM = """\
+import med.registry::{RunKind, get_run, get_metric, get_config, count_runs};
+
+fn main() {
+  let run = get_run("781f9c58-d664-4fa9-a8a8-529f035efa25");
+  println("{}", run.kind);
+  println("{}", keys(run.metrics));
+  println("{}", get(run.metrics, "per_arm.150mg.ORR"));
+  println("{}", get_metric(run.id, "no_such_metric"));
+  println("{}", get_config(run.id, "arms"));
+  println("{} artifacts, {} RL evaluations", len(run.artifacts), count_runs(Some(RunKind::RLEval)));
+}
+"""
+
+
+def test_registry_access_from_medlang(tmp_path: Path, fixture_registry: Path) -> None:
+    from .cli_support import mlc
+
+    program = tmp_path / "metrics.medlang"
+    program.write_text(PROGRAM)
+    result = mlc("run", program, registry=fixture_registry)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == (
+        "EvidenceMechanistic\n"
+        '["DLT_rate", "ORR", "execution_time_ms", "mech_violations", '
+        '"per_arm.100mg.ORR", "per_arm.150mg.ORR", "per_arm.50mg.ORR"]\n'
+        "Some(0.6)\n"
+        "None\n"
+        'Some("[50, 100, 150]")\n'
+        "0 artifacts, 3 RL evaluations\n"
+    )
