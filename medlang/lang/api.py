@@ -155,12 +155,19 @@ class Program:
         entry = self._graph.entry
         zero_arg = [f.name for f in self.functions() if not f.params]
         listed = ", ".join(zero_arg) if zero_arg else "(none)"
+        hint = f"functions that can be run without arguments: {listed}"
+        span = Span(1, 1, 1, 2)
         if missing:
             message = f"no function '{fn_name}' in {entry.display_path}"
         else:
-            message = f"function '{fn_name}' does not take {n_args} argument(s)"
-        hint = f"functions that can be run without arguments: {listed}"
-        return make("error", message, entry.display_path, Span(1, 1, 1, 2), entry.source, hint)
+            info = next(f for f in self.functions() if f.name == fn_name)
+            params = ", ".join(f"{name}: {type_}" for name, type_ in info.params)
+            message = (
+                f"function '{fn_name}' takes {len(info.params)} argument(s) ({params}), "
+                f"but {n_args} were given"
+            )
+            span = _find_decl(entry.tree, fn_name).name_span
+        return make("error", message, entry.display_path, span, entry.source, hint)
 
 
 # ---- helpers ------------------------------------------------------------------------

@@ -435,15 +435,19 @@ class BodyChecker:
         if len(actual) != len(params):
             self.error(
                 expr.span,
-                f"'{sig.name}' takes {_n(len(params), 'argument')}, but {len(actual)} were given",
+                f"'{sig.name}' takes {_n(len(params), 'argument')}, but {_given(len(actual))}",
                 f"signature: {sig.name}({', '.join(f'{n}: {t}' for n, t in sig.params)})",
             )
             return sig.result
         for index, ((param_name, wanted), got) in enumerate(zip(sig.params, actual, strict=True)):
             if not compatible(wanted, got):
+                hint = None
+                if isinstance(wanted, OptionType) and compatible(wanted.inner, got):
+                    hint = "wrap the value in Some(...), or pass None"
                 self.error(
                     expr.args[index].span,
                     f"argument '{param_name}' of '{sig.name}' must be {wanted}, found {got}",
+                    hint,
                 )
         return sig.result
 
@@ -470,8 +474,7 @@ class BodyChecker:
         elif placeholders != given:
             self.error(
                 expr.span,
-                f"format string has {_n(placeholders, 'placeholder')}, but {_n(given, 'argument')} "
-                f"{'was' if given == 1 else 'were'} given",
+                f"format string has {_n(placeholders, 'placeholder')}, but {_given(given)}",
             )
 
     def _unary(self, expr: ast.Unary, scope: Scope, expected: Type | None) -> Type:
@@ -578,7 +581,13 @@ _VERBS = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide", "%": "tak
 def _mix_hint(left: Type, right: Type) -> str | None:
     if {left, right} == {INT, FLOAT}:
         return "Int and Float do not mix; convert with to_float(...) or to_int(...)"
+    if STRING in (left, right):
+        return "'+' joins two Strings; convert the other side with to_string(...)"
     return None
+
+
+def _given(count: int) -> str:
+    return f"{_n(count, 'argument')} {'was' if count == 1 else 'were'} given"
 
 
 def _n(count: int, noun: str) -> str:

@@ -114,7 +114,7 @@ class Loader:
                 importer,
                 node.module_span,
                 f"unknown module '{node.module}'",
-                self._not_found_hint(node.module, candidates),
+                _stdlib_suggestion(node.module) or self._not_found_hint(node.module, candidates),
             )
             return None
         found = found.resolve()
@@ -175,6 +175,25 @@ class Loader:
         env = os.environ.get("MEDLANG_PATH", "")
         dirs = [Path(p) for p in env.split(os.pathsep) if p]
         return [d.expanduser() for d in (*dirs, *map(Path, search_path))]
+
+
+def _stdlib_suggestion(module_name: str) -> str | None:
+    """For a misspelt ``med.*`` module, the closest stdlib module's name."""
+    if not module_name.startswith("med."):
+        return None
+    import difflib
+
+    try:
+        root = stdlib_dir()
+    except FileNotFoundError:
+        return None
+    known = [
+        ".".join(p.relative_to(root).with_suffix("").parts) for p in root.rglob("*.medlang")
+    ]
+    close = difflib.get_close_matches(module_name, known, n=1, cutoff=0.6)
+    if not close:
+        return None
+    return f"did you mean '{close[0]}'? stdlib modules: {', '.join(sorted(known))}"
 
 
 def _unique(paths: list[Path]) -> list[Path]:
