@@ -118,8 +118,16 @@ def _describe_token(token: Token) -> str:
     return f"'{token}'"
 
 
+_CLOSERS = ("';'", "'}'", "')'", "']'", "','", "'=>'")
+
+
 def _expected_list(names: set[str]) -> str:
-    words = sorted({_describe_terminal(n) for n in names})
+    """Expected tokens in words, closing punctuation first: it is what is most
+    often missing."""
+    words = sorted(
+        {_describe_terminal(n) for n in names},
+        key=lambda w: (_CLOSERS.index(w) if w in _CLOSERS else len(_CLOSERS), w),
+    )
     if len(words) > 10:
         words = words[:10] + ["..."]
     return ", ".join(words)
@@ -143,10 +151,10 @@ def _syntax_diagnostic(error: UnexpectedInput, source: str, path: str) -> Diagno
     elif isinstance(error, UnexpectedCharacters):
         char = source[error.pos_in_stream] if error.pos_in_stream < len(source) else "?"
         message = f"unexpected character {char!r}"
-        if char == '"':
-            message = "unterminated string"
         allowed = set(error.allowed or ())
         hint = f"expected {_expected_list(allowed)}" if allowed else None
+        if char == '"':
+            message, hint = "unterminated string", "close it with '\"' on the same line"
     elif isinstance(error, UnexpectedEOF):
         line, col = _end_position(source)
         message = "unexpected end of file"
