@@ -18,7 +18,9 @@ from .conftest import Lang
 
 
 def test_package_exports_are_lazy_and_import_medlang_stays_cheap() -> None:
-    code = "import sys, medlang; assert 'lark' not in sys.modules; print(medlang.run_file.__module__)"
+    code = (
+        "import sys, medlang; assert 'lark' not in sys.modules; print(medlang.run_file.__module__)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "medlang.lang.api"
     assert medlang.check_file is api.check_file

@@ -38,7 +38,9 @@ def test_nested_module_resolves_from_entry_directory(lang: Lang) -> None:
 
 
 def test_suffix_match_and_parent_directories(lang: Lang) -> None:
-    lang.write("oncology/evidence.medlang", "module med.oncology.evidence;\nfn answer() -> Int { 42 }")
+    lang.write(
+        "oncology/evidence.medlang", "module med.oncology.evidence;\nfn answer() -> Int { 42 }"
+    )
     entry = lang.write(
         "examples/run.medlang",
         'import med.oncology.evidence::answer;\nfn main() { println("{}", answer()); }',
@@ -52,7 +54,9 @@ def test_medlang_path_and_search_path(lang: Lang, tmp_path: Path, monkeypatch) -
     elsewhere = tmp_path.parent / (tmp_path.name + "-libs")
     (elsewhere / "shared").mkdir(parents=True)
     (elsewhere / "shared" / "util.medlang").write_text("fn two() -> Int { 2 }")
-    entry = lang.write("main.medlang", 'import shared.util::two;\nfn main() { println("{}", two()); }')
+    entry = lang.write(
+        "main.medlang", 'import shared.util::two;\nfn main() { println("{}", two()); }'
+    )
     assert api.check_file(entry)[0].message == "unknown module 'shared.util'"
     assert api.check_file(entry, search_path=[elsewhere]) == []
     monkeypatch.setenv("MEDLANG_PATH", str(elsewhere))
@@ -62,8 +66,7 @@ def test_medlang_path_and_search_path(lang: Lang, tmp_path: Path, monkeypatch) -
 def test_unknown_import_lists_exports(lang: Lang) -> None:
     lang.write("lib/stats.medlang", STATS)
     messages = [
-        (d.message, d.hint)
-        for d in lang.check("import lib.stats::{meen, hidden};\nfn main() {}")
+        (d.message, d.hint) for d in lang.check("import lib.stats::{meen, hidden};\nfn main() {}")
     ]
     exports = "module 'lib.stats' exports: mean, Summary, Level"
     assert messages == [
@@ -74,7 +77,9 @@ def test_unknown_import_lists_exports(lang: Lang) -> None:
 
 def test_star_import_brings_in_only_exports(lang: Lang) -> None:
     lang.write("lib/stats.medlang", STATS)
-    diagnostics = lang.check("import lib.stats::*;\nfn main() { let a = mean([1.0]); let b = hidden(); }")
+    diagnostics = lang.check(
+        "import lib.stats::*;\nfn main() { let a = mean([1.0]); let b = hidden(); }"
+    )
     assert [d.message for d in diagnostics] == ["unknown function 'hidden'"]
 
 
