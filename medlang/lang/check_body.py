@@ -552,6 +552,7 @@ class BodyChecker:
         subject = self.expr(expr.subject, scope)
         discard = expected is DISCARD
         result: Type | None = None
+        mismatched = False
         for arm in expr.arms:
             with scope.child() as inner:
                 check_pattern(self.m, arm.pattern, subject, inner.vars, Var)
@@ -561,7 +562,7 @@ class BodyChecker:
                     body = self.block(arm.body, inner, expected)
                 else:
                     body = self.expr(arm.body, inner, expected)
-            if discard:
+            if discard or mismatched:
                 continue
             if result is None or isinstance(result, AnyType):
                 result = body if result is None else join(result, body)
@@ -574,10 +575,12 @@ class BodyChecker:
                     else arm.body.span
                 )
                 self.error(span, f"match arms have different types: {result} and {body}")
+                mismatched = True
         check_exhaustive(self.m, expr, subject)
         if discard:
             return UNIT
-        return result if result is not None else ANY
+        # After a mismatch the match's type is unknown: one mistake, one error.
+        return ANY if mismatched or result is None else result
 
 
 _COMPARISONS = {"<", "<=", ">", ">=", "==", "!="}
