@@ -37,7 +37,7 @@ def test_warnings_alone_do_not_fail_the_check(tmp_path: Path) -> None:
 
 
 def test_program_output_and_runtime_error_go_to_separate_streams(tmp_path: Path) -> None:
-    program = tmp_path / ""
+    program = tmp_path / "partial.medlang"
     program.write_text('fn main() {\n  println("before");\n  println("{}", [1, 2][5]);\n}\n')
     result = mlc("run", program)
     assert result.exit_code == 1
