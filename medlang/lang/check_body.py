@@ -45,6 +45,7 @@ class Var:
     type: Type
     mutable: bool
     span: Span
+    kind: str = "let"  # "let" | "var" | "parameter" | "loop variable" | "match binding"
 
 
 class Scope:
@@ -84,8 +85,8 @@ class Scope:
 def check_function(module: ModuleScope, sig: FnSig) -> None:
     checker = BodyChecker(module, sig)
     scope = Scope()
-    for name, param_type in sig.params:
-        scope.vars[name] = Var(param_type, False, sig.decl.name_span)
+    for param, (name, param_type) in zip(sig.decl.params, sig.params, strict=True):
+        scope.vars[name] = Var(param_type, False, param.span, "parameter")
     checker.function_body(sig.decl.body, scope)
 
 
@@ -173,7 +174,9 @@ class BodyChecker:
         var_type = declared if declared is not None else actual
         if var_type == UNIT and declared is None and isinstance(stmt.value, ast.Call):
             pass  # `let x = println(...)` is odd but harmless
-        scope.vars[stmt.name] = Var(var_type, stmt.mutable, stmt.name_span)
+        scope.vars[stmt.name] = Var(
+            var_type, stmt.mutable, stmt.name_span, "var" if stmt.mutable else "let"
+        )
 
     def _assign(self, stmt: ast.Assign, scope: Scope) -> None:
         var = scope.lookup(stmt.name)
@@ -185,12 +188,18 @@ class BodyChecker:
                 did_you_mean(stmt.name, scope.names()) or "declare it first with `var`",
             )
             return
-        if not var.mutable:
+        if not var.mutable and var.kind == "let":
             self.error(
                 stmt.name_span,
                 f"cannot assign to '{stmt.name}': "
                 f"it was declared with `let` at line {var.span.line}",
                 "declare it with `var` to make it assignable",
+            )
+        elif not var.mutable:
+            self.error(
+                stmt.name_span,
+                f"cannot assign to '{stmt.name}': it is a {var.kind} (line {var.span.line})",
+                f"copy it into a new variable first: var {stmt.name}2 = {stmt.name};",
             )
         if not compatible(var.type, actual):
             self.error(
@@ -214,7 +223,7 @@ class BodyChecker:
             )
             element = ANY
         with scope.child() as inner:
-            inner.vars[stmt.var] = Var(element, False, stmt.var_span)
+            inner.vars[stmt.var] = Var(element, False, stmt.var_span, "loop variable")
             self.loops += 1
             self.block(stmt.body, inner, DISCARD)
             self.loops -= 1
