@@ -190,7 +190,7 @@ def _stdlib_suggestion(module_name: str) -> str | None:
     close = difflib.get_close_matches(module_name, known, n=1, cutoff=0.6)
     if not close:
         return None
-    return f"did you mean '{close[0]}'? stdlib modules: {', '.join(sorted(known))}"
+    return f"did you mean '{close[0]}'?"
 
 
 def _unique(paths: list[Path]) -> list[Path]:
