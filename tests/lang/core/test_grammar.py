@@ -241,3 +241,17 @@ def test_syntax_errors_in_plain_words(source: str, message: str, hint_part: str 
     assert diag.message == message
     if hint_part is not None:
         assert hint_part in diag.hint
+
+
+def test_parser_tables_are_cached_in_the_user_cache_dir(tmp_path, monkeypatch) -> None:
+    from medlang.lang import parse as parse_module_
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    parse_module_.parser.cache_clear()
+    try:
+        parse_module_.parser()
+        assert (tmp_path / "medlang" / "medlang-grammar.lark.cache").stat().st_size > 0
+        parse_module_.parser.cache_clear()
+        assert parse("fn f() {}").items[0].name == "f"  # loads from the cache file
+    finally:
+        parse_module_.parser.cache_clear()
