@@ -13,7 +13,8 @@ Vectors    len, push(v, x) -> new vector, concat(v, w), range(a, b) -> [a, b),
            reverse(v), sort(v) (Int/Float/String elements), sum(v) (Int/Float),
            get(v, i) -> Option<T>, contains(v, x)
 Options    is_some, is_none, unwrap(o) (runtime error on None), unwrap_or(o, default)
-Maps       empty_map() -> Map<String, T> (T from context), len, get(m, key) -> Option<T>, keys(m) -> sorted Vector<String>,
+Maps       empty_map() -> Map<String, T> (T from context), len, get(m, key) -> Option<T>,
+           keys(m) -> sorted Vector<String>,
            contains_key(m, key), insert(m, key, value) -> new map
 Strings    len, pad_left(s, width), pad_right(s, width), substring(s, start, end),
            starts_with, ends_with, contains(s, sub), join(v, sep), split(s, sep),

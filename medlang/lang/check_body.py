@@ -45,6 +45,7 @@ class Var:
     type: Type
     mutable: bool
     span: Span
+    kind: str = "let"  # "let" | "var" | "parameter" | "loop variable" | "match binding"
 
 
 class Scope:
@@ -84,8 +85,8 @@ class Scope:
 def check_function(module: ModuleScope, sig: FnSig) -> None:
     checker = BodyChecker(module, sig)
     scope = Scope()
-    for name, param_type in sig.params:
-        scope.vars[name] = Var(param_type, False, sig.decl.name_span)
+    for param, (name, param_type) in zip(sig.decl.params, sig.params, strict=True):
+        scope.vars[name] = Var(param_type, False, param.span, "parameter")
     checker.function_body(sig.decl.body, scope)
 
 
@@ -142,13 +143,15 @@ class BodyChecker:
         if body.tail is None and not diverges(body):
             self.error(
                 _closing_brace(body.span),
-                f"function '{self.sig.name}' must return {wanted}, but its body ends without a value",
+                f"function '{self.sig.name}' must return {wanted}, "
+                "but its body ends without a value",
                 "end the body with an expression (no ';') or a `return`",
             )
         elif body.tail is not None and not compatible(wanted, actual):
             self.error(
                 body.tail.span,
-                f"function '{self.sig.name}' returns {wanted}, but this expression has type {actual}",
+                f"function '{self.sig.name}' returns {wanted}, "
+                f"but this expression has type {actual}",
             )
 
     def block(self, block: ast.Block, scope: Scope, expected: Type | None = None) -> Type:
@@ -171,7 +174,9 @@ class BodyChecker:
         var_type = declared if declared is not None else actual
         if var_type == UNIT and declared is None and isinstance(stmt.value, ast.Call):
             pass  # `let x = println(...)` is odd but harmless
-        scope.vars[stmt.name] = Var(var_type, stmt.mutable, stmt.name_span)
+        scope.vars[stmt.name] = Var(
+            var_type, stmt.mutable, stmt.name_span, "var" if stmt.mutable else "let"
+        )
 
     def _assign(self, stmt: ast.Assign, scope: Scope) -> None:
         var = scope.lookup(stmt.name)
@@ -183,11 +188,18 @@ class BodyChecker:
                 did_you_mean(stmt.name, scope.names()) or "declare it first with `var`",
             )
             return
-        if not var.mutable:
+        if not var.mutable and var.kind == "let":
             self.error(
                 stmt.name_span,
-                f"cannot assign to '{stmt.name}': it was declared with `let` at line {var.span.line}",
+                f"cannot assign to '{stmt.name}': "
+                f"it was declared with `let` at line {var.span.line}",
                 "declare it with `var` to make it assignable",
+            )
+        elif not var.mutable:
+            self.error(
+                stmt.name_span,
+                f"cannot assign to '{stmt.name}': it is a {var.kind} (line {var.span.line})",
+                f"copy it into a new variable first: var {stmt.name}2 = {stmt.name};",
             )
         if not compatible(var.type, actual):
             self.error(
@@ -211,7 +223,7 @@ class BodyChecker:
             )
             element = ANY
         with scope.child() as inner:
-            inner.vars[stmt.var] = Var(element, False, stmt.var_span)
+            inner.vars[stmt.var] = Var(element, False, stmt.var_span, "loop variable")
             self.loops += 1
             self.block(stmt.body, inner, DISCARD)
             self.loops -= 1
@@ -240,7 +252,10 @@ class BodyChecker:
         actual = self.expr(stmt.value, scope, wanted)
         if not compatible(wanted, actual):
             if wanted == UNIT:
-                message = f"function '{self.sig.name}' returns nothing, but `return` has a value of type {actual}"
+                message = (
+                    f"function '{self.sig.name}' returns nothing, "
+                    f"but `return` has a value of type {actual}"
+                )
                 hint = f"declare the return type: fn {self.sig.name}(...) -> {actual}"
             else:
                 message = (
@@ -546,6 +561,7 @@ class BodyChecker:
         subject = self.expr(expr.subject, scope)
         discard = expected is DISCARD
         result: Type | None = None
+        mismatched = False
         for arm in expr.arms:
             with scope.child() as inner:
                 check_pattern(self.m, arm.pattern, subject, inner.vars, Var)
@@ -555,7 +571,7 @@ class BodyChecker:
                     body = self.block(arm.body, inner, expected)
                 else:
                     body = self.expr(arm.body, inner, expected)
-            if discard:
+            if discard or mismatched:
                 continue
             if result is None or isinstance(result, AnyType):
                 result = body if result is None else join(result, body)
@@ -568,10 +584,12 @@ class BodyChecker:
                     else arm.body.span
                 )
                 self.error(span, f"match arms have different types: {result} and {body}")
+                mismatched = True
         check_exhaustive(self.m, expr, subject)
         if discard:
             return UNIT
-        return result if result is not None else ANY
+        # After a mismatch the match's type is unknown: one mistake, one error.
+        return ANY if mismatched or result is None else result
 
 
 _COMPARISONS = {"<", "<=", ">", ">=", "==", "!="}

@@ -12,6 +12,7 @@ Resolution of ``import a.b.c``:
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -150,10 +151,8 @@ class Loader:
         parts = module_name.split(".")
         found: list[Path] = []
         if parts[0] == "med":
-            try:
+            with contextlib.suppress(FileNotFoundError):  # stdlib missing: project only
                 found.append(stdlib_dir().joinpath(*parts).with_suffix(".medlang"))
-            except FileNotFoundError:
-                pass
         dirs = [importer_dir, *self._project_dirs()]
         for directory in _unique(dirs):
             for start in range(len(parts)):
@@ -187,9 +186,7 @@ def _stdlib_suggestion(module_name: str) -> str | None:
         root = stdlib_dir()
     except FileNotFoundError:
         return None
-    known = [
-        ".".join(p.relative_to(root).with_suffix("").parts) for p in root.rglob("*.medlang")
-    ]
+    known = [".".join(p.relative_to(root).with_suffix("").parts) for p in root.rglob("*.medlang")]
     close = difflib.get_close_matches(module_name, known, n=1, cutoff=0.6)
     if not close:
         return None

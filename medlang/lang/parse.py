@@ -48,8 +48,28 @@ def parser() -> Lark:
 
 # Terminals the AST builder needs to see; punctuation and keywords only locate.
 _KEPT_TERMINALS = frozenset(
-    "NAME INT FLOAT STRING LET VAR OR AND EQ NE LE GE LT GT PLUS MINUS STAR SLASH PERCENT"
-    " BANG".split()
+    [
+        "NAME",
+        "INT",
+        "FLOAT",
+        "STRING",
+        "LET",
+        "VAR",
+        "OR",
+        "AND",
+        "EQ",
+        "NE",
+        "LE",
+        "GE",
+        "LT",
+        "GT",
+        "PLUS",
+        "MINUS",
+        "STAR",
+        "SLASH",
+        "PERCENT",
+        "BANG",
+    ]
 )
 
 

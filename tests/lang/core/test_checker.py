@@ -43,10 +43,19 @@ def test_clean_program_has_no_diagnostics(lang: Lang) -> None:
         ("fn main() { let x = 1 + 2.0; }", (1, 21, "cannot add Int and Float")),
         ("fn main() { let x = 1.0 * 2; }", (1, 21, "cannot multiply Float and Int")),
         ("fn main() { let x = 1 < 2.0; }", (1, 21, "operator '<' cannot compare Int and Float")),
-        ("fn main() { let x = true < false; }", (1, 21, "operator '<' cannot compare Bool and Bool")),
+        (
+            "fn main() { let x = true < false; }",
+            (1, 21, "operator '<' cannot compare Bool and Bool"),
+        ),
         ('fn main() { let x = 1 == "a"; }', (1, 21, "cannot compare Int with String using '=='")),
-        ("fn main() { let x = 1 && true; }", (1, 21, "operator '&&' needs Bool operands, found Int")),
-        ('fn main() { let x = -"a"; }', (1, 21, "operator '-' needs an Int or a Float, found String")),
+        (
+            "fn main() { let x = 1 && true; }",
+            (1, 21, "operator '&&' needs Bool operands, found Int"),
+        ),
+        (
+            'fn main() { let x = -"a"; }',
+            (1, 21, "operator '-' needs an Int or a Float, found String"),
+        ),
         ("fn main() { let x = !1; }", (1, 21, "operator '!' needs a Bool, found Int")),
     ],
 )
@@ -87,7 +96,9 @@ def test_assignment_type_and_unknown_variable(lang: Lang) -> None:
 
 
 def test_unknown_name_suggests_close_one(lang: Lang) -> None:
-    line, col, message, hint = only(lang, "fn main() {\n  let total = 1;\n  println(\"{}\", totl);\n}")
+    line, col, message, hint = only(
+        lang, 'fn main() {\n  let total = 1;\n  println("{}", totl);\n}'
+    )
     assert (line, col, message, hint) == (3, 17, "unknown name 'totl'", "did you mean 'total'?")
 
 
@@ -110,7 +121,10 @@ def test_unknown_function_and_arity_and_argument_type(lang: Lang) -> None:
 
 
 def test_calling_a_variable(lang: Lang) -> None:
-    assert only(lang, "fn main() { let f = 1; f(2); }")[2] == "'f' is a variable of type Int, not a function"
+    assert (
+        only(lang, "fn main() { let f = 1; f(2); }")[2]
+        == "'f' is a variable of type Int, not a function"
+    )
 
 
 def test_unknown_field_with_did_you_mean_and_field_list(lang: Lang) -> None:
@@ -200,7 +214,9 @@ def test_non_exhaustive_enum_match_names_missing_variants(lang: Lang) -> None:
     ],
 )
 def test_option_match_exhaustiveness(lang: Lang, arms: str, error: str | None) -> None:
-    messages = [m for _, _, m in lang.messages(f"fn f(o: Option<Int>) -> Int {{ match o {{ {arms} }} }}")]
+    messages = [
+        m for _, _, m in lang.messages(f"fn f(o: Option<Int>) -> Int {{ match o {{ {arms} }} }}")
+    ]
     assert messages == ([error] if error else [])
 
 
@@ -261,7 +277,9 @@ def test_duplicate_definitions(lang: Lang) -> None:
 
 
 def test_indexing_non_containers(lang: Lang) -> None:
-    messages = lang.messages('fn main() {\n  let n = 3;\n  let x = n[0];\n  let v = [1];\n  let y = v["a"];\n}')
+    messages = lang.messages(
+        'fn main() {\n  let n = 3;\n  let x = n[0];\n  let v = [1];\n  let y = v["a"];\n}'
+    )
     assert [m for _, _, m in messages] == [
         "cannot index a value of type Int",
         "index into Vector<Int> must be Int, found String",
@@ -270,7 +288,8 @@ def test_indexing_non_containers(lang: Lang) -> None:
 
 def test_builtin_typing_rules(lang: Lang) -> None:
     messages = lang.messages(
-        'fn main() {\n  let a = len(1);\n  let b = push([1], "s");\n  let c = sqrt(4);\n  let d = min(1, 2.0);\n}'
+        'fn main() {\n  let a = len(1);\n  let b = push([1], "s");\n'
+        "  let c = sqrt(4);\n  let d = min(1, 2.0);\n}"
     )
     assert [m for _, _, m in messages] == [
         "len expects a Vector, String or Map, got Int",
@@ -282,7 +301,8 @@ def test_builtin_typing_rules(lang: Lang) -> None:
 
 def test_shadowing_and_loop_scoped_lets(lang: Lang) -> None:
     messages = lang.messages(
-        'fn main() {\n  let x = 1;\n  let x = "s";\n  for i in [1] { let inner = i; }\n  println("{}", inner);\n}'
+        'fn main() {\n  let x = 1;\n  let x = "s";\n'
+        '  for i in [1] { let inner = i; }\n  println("{}", inner);\n}'
     )
     assert messages == [(5, 17, "unknown name 'inner'")]
 
@@ -303,9 +323,28 @@ def test_several_errors_reported_at_once_in_source_order(lang: Lang) -> None:
 
 
 def test_mistake_is_reported_once_not_cascading(lang: Lang) -> None:
-    messages = lang.messages("fn main() {\n  let x = nope();\n  let y = x.field + 1;\n  let z = y * 2;\n}")
+    messages = lang.messages(
+        "fn main() {\n  let x = nope();\n  let y = x.field + 1;\n  let z = y * 2;\n}"
+    )
     assert messages == [(2, 11, "unknown function 'nope'")]
 
 
 def test_warnings_are_not_noise(lang: Lang) -> None:
     assert lang.check("fn main() { let unused = 1; }") == []
+
+
+def test_parameters_loop_variables_and_bindings_are_read_only(lang: Lang) -> None:
+    messages = lang.messages(
+        """
+        fn f(n: Int, o: Option<Int>) {
+          n = 1;
+          for i in [1] { i = 2; }
+          match o { Some(x) => { x = 3; } None => {} }
+        }
+        """
+    )
+    assert messages == [
+        (2, 3, "cannot assign to 'n': it is a parameter (line 1)"),
+        (3, 18, "cannot assign to 'i': it is a loop variable (line 3)"),
+        (4, 26, "cannot assign to 'x': it is a match binding (line 4)"),
+    ]

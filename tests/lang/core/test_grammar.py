@@ -90,7 +90,9 @@ def test_export_forms(line: str, names: list[str] | None) -> None:
     assert (None if exp.names is None else [n for n, _ in exp.names]) == names
 
 
-@pytest.mark.parametrize("source", ["enum C { A; B; C; }", "enum C { A, B, C }", "enum C { A; B, C, }"])
+@pytest.mark.parametrize(
+    "source", ["enum C { A; B; C; }", "enum C { A, B, C }", "enum C { A; B, C, }"]
+)
 def test_enum_variants_end_with_semicolon_or_comma(source: str) -> None:
     (enum,) = parse(source).items
     assert [v for v, _ in enum.variants] == ["A", "B", "C"]
@@ -111,7 +113,10 @@ def test_type_alias_and_record_type() -> None:
 
 def test_fn_and_extern_fn_declarations() -> None:
     fn, ext = parse("fn f(a: Int, b: Vector<Int>) -> Float { 1.0 }\nextern fn g(x: String);").items
-    assert [(p.name, ast.type_text(p.type)) for p in fn.params] == [("a", "Int"), ("b", "Vector<Int>")]
+    assert [(p.name, ast.type_text(p.type)) for p in fn.params] == [
+        ("a", "Int"),
+        ("b", "Vector<Int>"),
+    ]
     assert ast.type_text(fn.return_type) == "Float"
     assert isinstance(fn.body.tail, ast.FloatLit)
     assert ext.is_extern and ext.return_type is None
@@ -147,7 +152,7 @@ def test_final_if_without_semicolon_is_the_block_value() -> None:
 def test_match_patterns_guards_and_block_arms() -> None:
     match = expr(
         "match k { C::A | C::B => 1, C::C if n > 2 => { let q = 2; q } Some(x) => x,"
-        " None => 0, 3 => 3, -4 => 4, \"s\" => 5, true => 6, 1.5 => 7, y => 8, _ => 9 }"
+        ' None => 0, 3 => 3, -4 => 4, "s" => 5, true => 6, 1.5 => 7, y => 8, _ => 9 }'
     )
     patterns = [arm.pattern for arm in match.arms]
     assert isinstance(patterns[0], ast.POr) and len(patterns[0].alternatives) == 2
@@ -190,7 +195,7 @@ def test_literals(source: str, expected) -> None:
 def test_containers_fields_indexing_calls() -> None:
     vec = expr("[1, 2, 3,]")
     assert isinstance(vec, ast.VectorLit) and len(vec.items) == 3
-    record = expr("{ a = 1; b = \"x\" }")
+    record = expr('{ a = 1; b = "x" }')
     assert isinstance(record, ast.RecordLit) and [n for n, _, _ in record.fields] == ["a", "b"]
     chain = expr("f(x).a[0].b")
     assert isinstance(chain, ast.Field) and isinstance(chain.target, ast.Index)

@@ -135,7 +135,9 @@ def test_match_with_guards_alternatives_option_and_literals(lang: Lang) -> None:
             _ => "other",
           }
         }
-        fn opt(o: Option<Int>) -> Int { match o { Some(x) if x < 0 => 0, Some(x) => x, None => -1 } }
+        fn opt(o: Option<Int>) -> Int {
+          match o { Some(x) if x < 0 => 0, Some(x) => x, None => -1 }
+        }
         fn word(n: Int) -> String { match n { 1 => "one", -2 => "minus two", _ => "many" } }
         fn main() {
           println("{} | {} | {} | {}", classify(K::A, 11), classify(K::A, 1), classify(K::B, 0),
@@ -214,7 +216,8 @@ def test_builtins(lang: Lang) -> None:
         println("{} {}", parse_float("2.5"), parse_float("x"));
         println("{} {}", reverse([1, 2, 3]), sort(["b", "a"]));
         println("[{}] [{}]", pad_left("7", 3), pad_right("ab", 4));
-        println("{} {} {}", substring("medlang", 0, 3), starts_with("med", "m"), ends_with("med", "x"));
+        let s = "medlang";
+        println("{} {} {}", substring(s, 0, 3), starts_with(s, "m"), ends_with(s, "x"));
         println("{} {}", contains("medlang", "lang"), join(["a", "b"], ", "));
         println("{} {}", format_float(3.14159, 2), format("{}-{}", 1, 2));
         println("{} {} {}", is_some(Some(1)), is_none(None), unwrap_or(None, 4));
@@ -222,7 +225,7 @@ def test_builtins(lang: Lang) -> None:
         """,
     )
     assert out == (
-        "3 2.5 9\n2.0 3.0 3.0 -3.0\n-2 7 2.0\nSome(2.5) None\n[3, 2, 1] [\"a\", \"b\"]\n"
+        '3 2.5 9\n2.0 3.0 3.0 -3.0\n-2 7 2.0\nSome(2.5) None\n[3, 2, 1] ["a", "b"]\n'
         "[  7] [ab  ]\nmed true false\ntrue a, b\n3.14 1-2\ntrue true 4\n1024 0.75\n"
     )
 
@@ -282,9 +285,37 @@ def test_runtime_error_has_call_trace_innermost_last(lang: Lang) -> None:
 
 def test_recursion_too_deep_is_a_runtime_error_with_folded_trace(lang: Lang) -> None:
     error = lang.runtime_error(
-        "fn down(n: Int) -> Int { down(n - 1) + 1 }\nfn main() { println(\"{}\", down(0)); }"
+        'fn down(n: Int) -> Int { down(n - 1) + 1 }\nfn main() { println("{}", down(0)); }'
     )
     assert error.message.startswith("recursion too deep")
     lines = error.render().splitlines()
     assert "  ... the same call 998 more time(s)" in lines
     assert len(lines) < 12
+
+
+def test_push_in_a_loop_keeps_vectors_immutable(lang: Lang) -> None:
+    out = printed(
+        lang,
+        """
+        var a: Vector<Int> = [1];
+        let before = a;
+        var snapshots: Vector<Vector<Int>> = [];
+        for i in range(2, 5) {
+          a = push(a, i);
+          snapshots = push(snapshots, a);
+        }
+        for x in a { a = push(a, x * 10); }
+        println("{} {} {}", before, snapshots, a);
+        """,
+    )
+    assert out == "[1] [[1, 2], [1, 2, 3], [1, 2, 3, 4]] [1, 2, 3, 4, 10, 20, 30, 40]\n"
+
+
+def test_a_user_function_named_push_is_called_not_the_builtin(lang: Lang) -> None:
+    out = lang.run(
+        """
+        fn push(v: Vector<Int>, x: Int) -> Vector<Int> { [x] }
+        fn main() { var v = [1, 2]; v = push(v, 3); println("{}", v); }
+        """
+    )
+    assert out == "[3]\n"
