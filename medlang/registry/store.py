@@ -26,7 +26,7 @@ class Registry:
     """A registry rooted at a directory; nothing is created there until the first write."""
 
     def __init__(self, root: Path | str, *, store: RecordStore | None = None) -> None:
-        self.root = Path(root).expanduser()
+        self.root = Path(root).expanduser().absolute()
         if store is None:
             from medlang.registry.jsonl_store import JsonlStore
 

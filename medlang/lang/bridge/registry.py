@@ -196,6 +196,8 @@ def _read_run(ctx: ExternContext, run_id: str) -> JsonObject:
         try:
             return _found(ctx, run_id, registry.run_json(registry.resolve_run_id(run_id)))
         except RegistryError as error:
+            # Ambiguity is worth the registry's message (it lists candidates);
+            # "not found" gets the uniform unknown-id message below.
             if "ambiguous" in str(error):
                 ctx.fail(str(error))
     return _found(ctx, run_id, None)
