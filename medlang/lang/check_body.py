@@ -18,6 +18,7 @@ from medlang.lang.types import (
     Type,
     VectorType,
     compatible,
+    join,
 )
 
 
@@ -121,6 +122,9 @@ class BodyChecker(ExprChecker):
                 stmt.value.span,
                 f"cannot assign {actual} to '{stmt.name}', which has type {var.type}",
             )
+        else:
+            # `var best = None;` ... `best = Some(run);` teaches us best's type.
+            var.type = join(var.type, actual)
 
     def _for(self, stmt: ast.For, scope: Scope) -> None:
         iterable = self.expr(stmt.iterable, scope)

@@ -326,7 +326,7 @@ class Interpreter:
     def _for(self, stmt: ast.For, scope: Scope) -> None:
         items = self.eval(stmt.iterable, scope)
         if isinstance(items, dict):
-            items = tuple(items)
+            items = sorted(items)  # a map's keys, in the order keys() gives them
         for item in items:
             with Scope(scope, {stmt.var: item}) as inner:
                 try:
