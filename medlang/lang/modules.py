@@ -59,7 +59,7 @@ def display_path(path: Path) -> str:
 
 def load_file(path: Path) -> tuple[str | None, Diagnostic | None]:
     try:
-        return path.read_text(encoding="utf-8"), None
+        return path.read_text(encoding="utf-8-sig"), None
     except (OSError, UnicodeDecodeError) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
         message = f"cannot read file: {reason}"
