@@ -47,29 +47,9 @@ def parser() -> Lark:
 
 
 # Terminals the AST builder needs to see; punctuation and keywords only locate.
+_OPERATORS = {"OR", "AND", "EQ", "NE", "LE", "GE", "LT", "GT", "PLUS", "MINUS", "STAR", "SLASH"}
 _KEPT_TERMINALS = frozenset(
-    [
-        "NAME",
-        "INT",
-        "FLOAT",
-        "STRING",
-        "LET",
-        "VAR",
-        "OR",
-        "AND",
-        "EQ",
-        "NE",
-        "LE",
-        "GE",
-        "LT",
-        "GT",
-        "PLUS",
-        "MINUS",
-        "STAR",
-        "SLASH",
-        "PERCENT",
-        "BANG",
-    ]
+    {"NAME", "INT", "FLOAT", "STRING", "LET", "VAR", "PERCENT", "BANG", *_OPERATORS}
 )
 
 
