@@ -230,11 +230,16 @@ class Interpreter:
         params = {p.name: a for p, a in zip(decl.params, args, strict=True)}
         self.frames.append(_Frame(decl.name, ref.module))
         try:
-            return self.block(decl.body, Scope(None, params))
+            result = self.block(decl.body, Scope(None, params))
         except _Return as ret:
-            return ret.value
-        finally:
+            result = ret.value
+        except RecursionError:
+            raise  # frames stay in place so the api can say where it happened
+        except BaseException:
             self.frames.pop()
+            raise
+        self.frames.pop()
+        return result
 
     def _call_extern(self, ref: FnRef, args: list[Value], span: Span | None) -> Value:
         function = lookup_extern(ref.module.name, ref.decl.name)
@@ -321,7 +326,7 @@ class Interpreter:
     def _for(self, stmt: ast.For, scope: Scope) -> None:
         items = self.eval(stmt.iterable, scope)
         if isinstance(items, dict):
-            items = tuple(items)
+            items = sorted(items)  # a map's keys, in the order keys() gives them
         for item in items:
             with Scope(scope, {stmt.var: item}) as inner:
                 try:

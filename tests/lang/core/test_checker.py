@@ -348,3 +348,22 @@ def test_parameters_loop_variables_and_bindings_are_read_only(lang: Lang) -> Non
         (3, 18, "cannot assign to 'i': it is a loop variable (line 3)"),
         (4, 26, "cannot assign to 'x': it is a match binding (line 4)"),
     ]
+
+
+def test_assignment_refines_a_partly_unknown_variable_type(lang: Lang) -> None:
+    messages = lang.messages(
+        """
+        type Run = { id: String; };
+        fn main() {
+          var best = None;
+          var ids = [];
+          for r in [{ id = "a" }] { best = Some(r); ids = push(ids, r.id); }
+          match best { Some(b) => println("{}", b.idd), None => {} }
+          let n: Int = ids[0];
+        }
+        """
+    )
+    assert [m for _, _, m in messages] == [
+        "{ id: String } has no field 'idd'; did you mean 'id'?",
+        "'n' is declared as Int, but the value has type String",
+    ]

@@ -319,3 +319,12 @@ def test_a_user_function_named_push_is_called_not_the_builtin(lang: Lang) -> Non
         """
     )
     assert out == "[3]\n"
+
+
+def test_for_over_a_map_visits_sorted_keys(lang: Lang) -> None:
+    out = printed(
+        lang,
+        'let m = insert(insert(empty_map(), "b", 2), "a", 1);\n'
+        'for k in m { print("{}={} ", k, unwrap(get(m, k))); }',
+    )
+    assert out == "a=1 b=2 "
