@@ -32,11 +32,6 @@ def run_command(app: Any, file: Path, fn_name: str | None) -> None:
     The program's registry functions (med.registry) read the registry given by
     --registry, $MEDLANG_REGISTRY or the default. A function that returns a
     value other than Unit has it printed.
-
-    \b
-    Examples:
-      mlc run examples/best_surrogate.medlang
-      mlc --registry ./registry run analysis.medlang --fn compare_hybrid_runs
     """
     value = run_program(file, fn_name, registry_root=app.registry_root)
     if value is not None:
