@@ -15,6 +15,8 @@ from pathlib import Path
 
 import click
 
+from medlang.registry.paths import default_registry_root
+
 # command name -> "module:attribute"; each module owns its commands.
 _LAZY_COMMANDS: dict[str, str] = {
     "runs": "medlang.cli.runs:runs",
@@ -41,13 +43,6 @@ class App:
         from medlang.registry.store import Registry
 
         return Registry(self.registry_root)
-
-
-def default_registry_root() -> Path:
-    env = os.environ.get("MEDLANG_REGISTRY")
-    if env:
-        return Path(env).expanduser()
-    return Path.home() / ".medlang" / "registry"
 
 
 class LazyGroup(click.Group):

@@ -7,10 +7,7 @@ and must have defaults so older lines keep loading.
 
 from __future__ import annotations
 
-import re
-import uuid
-from datetime import UTC, datetime
-from enum import StrEnum
+from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import (
@@ -21,35 +18,30 @@ from pydantic import (
     PlainSerializer,
 )
 
+# The primitives live in pydantic-free modules (the fast ``mlc runs`` path uses them);
+# they are re-exported here so this module stays the one place to import the model from.
+from medlang.registry.errors import RegistryError
+from medlang.registry.ids import new_id, parse_uuid4
+from medlang.registry.kinds import ArtifactKind, RunKind, _NamedEnum
+from medlang.registry.timestamps import format_timestamp, parse_timestamp, utc_now
 
-class RegistryError(Exception):
-    """A user-facing registry problem; the message is shown as is."""
-
-
-# --- ids -------------------------------------------------------------------
-
-
-def parse_uuid4(value: object, what: str = "id") -> str:
-    """Return ``value`` as a lowercase hyphenated UUID v4 string, or raise ``ValueError``."""
-    if isinstance(value, uuid.UUID):
-        parsed = value
-    elif isinstance(value, str):
-        try:
-            parsed = uuid.UUID(value.strip())
-        except ValueError:
-            raise ValueError(
-                f"invalid {what} {value!r}: expected a UUID v4 like "
-                "'6a14c8a2-0b5e-4c1d-9f3a-2b7c9d1e4f50'"
-            ) from None
-    else:
-        raise ValueError(f"invalid {what}: expected a UUID string, got {type(value).__name__}")
-    if parsed.version != 4:
-        raise ValueError(f"invalid {what} {value!r}: not a version-4 UUID")
-    return str(parsed)
-
-
-def new_id() -> str:
-    return str(uuid.uuid4())
+__all__ = [
+    "ArtifactId",
+    "ArtifactKind",
+    "ArtifactRecord",
+    "JsonObject",
+    "RegistryError",
+    "RunId",
+    "RunKind",
+    "RunRecord",
+    "Timestamp",
+    "format_timestamp",
+    "new_id",
+    "parse_timestamp",
+    "parse_uuid4",
+    "record_to_json_dict",
+    "utc_now",
+]
 
 
 RunId = Annotated[str, BeforeValidator(lambda v: parse_uuid4(v, "run id"))]
@@ -57,45 +49,6 @@ ArtifactId = Annotated[str, BeforeValidator(lambda v: parse_uuid4(v, "artifact i
 
 
 # --- kinds -----------------------------------------------------------------
-
-
-class _NamedEnum(StrEnum):
-    """An enum whose value is its variant name; parsing an unknown name lists the valid ones."""
-
-    @classmethod
-    def parse(cls, name: str) -> _NamedEnum:
-        try:
-            return cls(name)
-        except ValueError:
-            raise ValueError(
-                f"unknown {cls.__name__} {name!r}; valid kinds: {', '.join(cls.names())}"
-            ) from None
-
-    @classmethod
-    def names(cls) -> list[str]:
-        return [member.value for member in cls]
-
-    def __str__(self) -> str:
-        return self.value
-
-
-class RunKind(_NamedEnum):
-    EvidenceMechanistic = "EvidenceMechanistic"
-    EvidenceSurrogate = "EvidenceSurrogate"
-    EvidenceHybrid = "EvidenceHybrid"
-    SurrogateTrain = "SurrogateTrain"
-    SurrogateEval = "SurrogateEval"
-    RLTrain = "RLTrain"
-    RLEval = "RLEval"
-
-
-class ArtifactKind(_NamedEnum):
-    EvidenceResult = "EvidenceResult"
-    SurrogateModel = "SurrogateModel"
-    SurrogateEvalReport = "SurrogateEvalReport"
-    RLPolicy = "RLPolicy"
-    RLTrainReport = "RLTrainReport"
-    RLEvalReport = "RLEvalReport"
 
 
 def _parse_kind(enum_type: type[_NamedEnum]):
@@ -112,44 +65,6 @@ ArtifactKindField = Annotated[ArtifactKind, _parse_kind(ArtifactKind)]
 
 
 # --- timestamps ------------------------------------------------------------
-
-# RFC 3339 in UTC. Python writes microseconds; MedLang's Rust toolchain (chrono)
-# writes nanoseconds, which datetime cannot hold, so the fraction is parsed by hand
-# and truncated to microseconds.
-_TIMESTAMP = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|z|[+-]\d{2}:\d{2})$"
-)
-
-
-def parse_timestamp(value: object) -> datetime:
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise ValueError("timestamp has no time zone")
-        return value.astimezone(UTC)
-    if not isinstance(value, str):
-        raise ValueError(f"expected an RFC 3339 timestamp string, got {type(value).__name__}")
-    match = _TIMESTAMP.match(value)
-    if match is None:
-        raise ValueError(
-            f"invalid timestamp {value!r}: expected RFC 3339 like '2025-01-23T14:32:10.123456Z'"
-        )
-    year, month, day, hour, minute, second, fraction, zone = match.groups()
-    micros = int((fraction or "0").ljust(6, "0")[:6])
-    parsed = datetime.fromisoformat(
-        f"{year}-{month}-{day}T{hour}:{minute}:{second}.{micros:06d}"
-        f"{'+00:00' if zone in ('Z', 'z') else zone}"
-    )
-    return parsed.astimezone(UTC)
-
-
-def format_timestamp(value: datetime) -> str:
-    """UTC, RFC 3339, microseconds, ``Z`` suffix: ``2025-01-23T14:32:10.123456Z``."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
 
 Timestamp = Annotated[
     datetime,

@@ -1,0 +1,255 @@
+"""The front door: check, load and run MedLang programs from Python.
+
+Every function here turns any failure into ``MedLangError`` (static problems) or
+``MedLangRuntimeError`` (problems while running), so callers such as the CLI never
+show a Python traceback. Work runs on a helper thread with a large stack, so deep
+MedLang recursion or deeply nested source fails with a diagnostic, not a crash.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO, TypeVar
+
+from medlang.lang.ast import Span, type_text
+from medlang.lang.diagnostics import Diagnostic, MedLangError, MedLangRuntimeError, make
+from medlang.lang.values import Value
+
+__all__ = [
+    "Diagnostic",
+    "FunctionInfo",
+    "MedLangError",
+    "MedLangRuntimeError",
+    "Program",
+    "check_file",
+    "list_functions",
+    "load_program",
+    "run_file",
+]
+
+T = TypeVar("T")
+
+_STACK_BYTES = 512 * 1024 * 1024
+_RECURSION_LIMIT = 100_000
+
+
+@dataclass
+class FunctionInfo:
+    name: str
+    params: list[tuple[str, str]]
+    return_type: str  # as written, "Unit" when omitted
+    line: int
+
+
+def check_file(path: str | Path, *, search_path: Sequence[Path] = ()) -> list[Diagnostic]:
+    """All diagnostics for the program at ``path`` (and the modules it imports);
+    ``[]`` when it is clean. Never raises for a bad program."""
+    path = Path(path)
+    try:
+        return _guarded(lambda: _check(path, search_path)[1].diagnostics, path)
+    except MedLangError as error:
+        return error.diagnostics
+
+
+def load_program(path: str | Path, *, search_path: Sequence[Path] = ()) -> Program:
+    """Load and check a program; raises MedLangError listing every error."""
+    path = Path(path)
+
+    def load() -> Program:
+        graph, result = _check(path, search_path)
+        errors = [d for d in result.diagnostics if d.is_error]
+        if errors or graph.entry is None:
+            raise MedLangError(errors or result.diagnostics)
+        return Program(path, graph, result)
+
+    return _guarded(load, path)
+
+
+def list_functions(path: str | Path) -> list[FunctionInfo]:
+    """Top-level functions of one file, from parsing alone (no imports, no checks)."""
+    path = Path(path)
+
+    def parse_only() -> list[FunctionInfo]:
+        from medlang.lang.modules import display_path, load_file
+        from medlang.lang.parse import ParseFailure, parse_module
+
+        source, problem = load_file(path)
+        if problem is not None:
+            raise MedLangError([problem])
+        try:
+            tree = parse_module(source, display_path(path))
+        except ParseFailure as failure:
+            raise MedLangError(failure.diagnostics) from None
+        return _function_infos(tree)
+
+    return _guarded(parse_only, path)
+
+
+def run_file(
+    path: str | Path,
+    fn: str | None = None,
+    *,
+    registry_root: Path | None = None,
+    stdout: TextIO | None = None,
+    search_path: Sequence[Path] = (),
+) -> Value:
+    """Check and run ``fn`` (default ``main``) of the program at ``path``."""
+    program = load_program(path, search_path=search_path)
+    return program.call(fn or "main", registry_root=registry_root, stdout=stdout)
+
+
+class Program:
+    """A loaded, checked program, ready to run any of its entry module's functions."""
+
+    def __init__(self, path: Path, graph, result) -> None:
+        self.path = path
+        self._graph = graph
+        self._result = result
+        self.module_name: str | None = graph.entry.tree.name
+
+    def functions(self) -> list[FunctionInfo]:
+        return _function_infos(self._graph.entry.tree)
+
+    def call(
+        self,
+        fn_name: str,
+        args: Sequence[Value] = (),
+        *,
+        registry_root: Path | None = None,
+        stdout: TextIO | None = None,
+    ) -> Value:
+        from medlang.lang.interpret import FnRef, Interpreter
+
+        entry = self._graph.entry
+        decl = next((f for f in self.functions() if f.name == fn_name), None)
+        if decl is None or len(decl.params) != len(args):
+            raise MedLangError([self._no_such_function(fn_name, len(args), decl is None)])
+        ref = FnRef(_find_decl(entry.tree, fn_name), entry)
+        interpreter = Interpreter(
+            self._graph.modules,
+            stdout if stdout is not None else sys.stdout,
+            registry_root if registry_root is not None else _default_registry_root,
+            self._result.record_names,
+        )
+
+        def run() -> Value:
+            try:
+                return interpreter.call_function(ref, list(args))
+            except RecursionError:
+                raise interpreter.error("recursion too deep", _innermost_span(interpreter)) from None
+            except (MedLangError, MedLangRuntimeError):
+                raise
+            except Exception as error:
+                message = f"internal error: {type(error).__name__}: {error}"
+                raise interpreter.error(message, _innermost_span(interpreter)) from None
+
+        return _on_big_stack(run)
+
+    def _no_such_function(self, fn_name: str, n_args: int, missing: bool) -> Diagnostic:
+        entry = self._graph.entry
+        zero_arg = [f.name for f in self.functions() if not f.params]
+        listed = ", ".join(zero_arg) if zero_arg else "(none)"
+        if missing:
+            message = f"no function '{fn_name}' in {entry.display_path}"
+        else:
+            message = f"function '{fn_name}' does not take {n_args} argument(s)"
+        hint = f"functions that can be run without arguments: {listed}"
+        return make("error", message, entry.display_path, Span(1, 1, 1, 2), entry.source, hint)
+
+
+# ---- helpers ------------------------------------------------------------------------
+def _check(path: Path, search_path: Sequence[Path]):
+    from medlang.lang.check import check_program
+    from medlang.lang.modules import load_program_graph
+
+    graph = load_program_graph(path, search_path)
+    return graph, check_program(graph)
+
+
+def _function_infos(tree) -> list[FunctionInfo]:
+    from medlang.lang import ast
+
+    return [
+        FunctionInfo(
+            item.name,
+            [(p.name, type_text(p.type)) for p in item.params],
+            type_text(item.return_type),
+            item.span.line,
+        )
+        for item in tree.items
+        if isinstance(item, ast.FnDecl) and not item.is_extern
+    ]
+
+
+def _find_decl(tree, name: str):
+    from medlang.lang import ast
+
+    return next(i for i in tree.items if isinstance(i, ast.FnDecl) and i.name == name)
+
+
+def _default_registry_root() -> Path:
+    try:
+        from medlang.registry.paths import default_registry_root
+    except ImportError:
+        from medlang.cli.main import default_registry_root
+    return default_registry_root()
+
+
+def _innermost_span(interpreter) -> Span | None:
+    frames = interpreter.frames
+    return frames[-1].call_span if frames else None
+
+
+def _guarded(work: Callable[[], T], path: Path) -> T:
+    """Run ``work`` on the big stack; unexpected Python errors become diagnostics."""
+
+    def run() -> T:
+        try:
+            return work()
+        except (MedLangError, MedLangRuntimeError):
+            raise
+        except RecursionError:
+            raise MedLangError([_located(path, "program is nested too deeply")]) from None
+        except Exception as error:
+            message = f"internal error: {type(error).__name__}: {error}"
+            raise MedLangError([_located(path, message)]) from None
+
+    return _on_big_stack(run)
+
+
+def _located(path: Path, message: str) -> Diagnostic:
+    return make("error", message, str(path), Span(1, 1, 1, 2), None)
+
+
+def _on_big_stack(work: Callable[[], T]) -> T:
+    """Run ``work`` on a thread with a large stack and a high recursion limit."""
+    if getattr(_local, "inside", False):
+        return work()
+    outcome: dict[str, object] = {}
+
+    def target() -> None:
+        _local.inside = True
+        try:
+            outcome["value"] = work()
+        except BaseException as error:  # handed to the calling thread below
+            outcome["error"] = error
+
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), _RECURSION_LIMIT))
+    previous = threading.stack_size()
+    threading.stack_size(_STACK_BYTES)
+    try:
+        thread = threading.Thread(target=target, name="medlang", daemon=True)
+        thread.start()
+    finally:
+        threading.stack_size(previous)
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
+    return outcome["value"]  # type: ignore[return-value]
+
+
+_local = threading.local()

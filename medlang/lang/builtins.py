@@ -1,0 +1,547 @@
+"""Builtin functions: ONE table, name -> (typing rule, Python function).
+
+Available everywhere without an import (a module's own function or an imported
+one of the same name takes precedence):
+
+Output     println(fmt, args...), print(fmt, args...), format(fmt, args...) -> String
+           ``{}`` placeholders, ``{{``/``}}`` for literal braces.
+Conversion to_string(x), to_float(Int|Float), to_int(Int|Float) (truncates toward 0),
+           parse_float(String) -> Option<Float>, parse_int(String) -> Option<Int>
+Numbers    abs, min(a, b), max(a, b) (Int,Int or Float,Float), sqrt, floor, ceil,
+           round (Float -> Float, halves away from zero), pow(Int,Int)|pow(Float,Float)
+Vectors    len, push(v, x) -> new vector, concat(v, w), range(a, b) -> [a, b),
+           reverse(v), sort(v) (Int/Float/String elements), sum(v) (Int/Float),
+           get(v, i) -> Option<T>, contains(v, x)
+Options    is_some, is_none, unwrap(o) (runtime error on None), unwrap_or(o, default)
+Maps       len, get(m, key) -> Option<T>, keys(m) -> sorted Vector<String>,
+           contains_key(m, key), insert(m, key, value) -> new map
+Strings    len, pad_left(s, width), pad_right(s, width), substring(s, start, end),
+           starts_with, ends_with, contains(s, sub), join(v, sep), split(s, sep),
+           trim(s), format_float(x, digits) -> String
+
+Typing rules take the argument types and return the result type or raise
+``BuiltinTypeError``; functions take the runtime context and the argument values
+and raise ``BuiltinFailure`` for runtime errors. No builtin touches files,
+processes or the network.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from medlang.lang.types import (
+    ANY,
+    BOOL,
+    FLOAT,
+    INT,
+    STRING,
+    UNIT,
+    AnyType,
+    MapType,
+    OptionType,
+    Type,
+    VectorType,
+    compatible,
+    is_numeric,
+    is_ordered,
+    join,
+)
+from medlang.lang.values import NONE, EnumValue, Record, Some
+
+
+class BuiltinTypeError(Exception):
+    def __init__(self, message: str, arg: int | None = None, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.arg = arg  # index of the offending argument, None for the whole call
+        self.hint = hint
+
+
+class BuiltinFailure(Exception):
+    """A runtime error inside a builtin; the interpreter adds the call site."""
+
+
+TypingRule = Callable[[list[Type]], Type]
+
+
+@dataclass(frozen=True)
+class Builtin:
+    name: str
+    rule: TypingRule
+    function: Callable[..., Any]  # (ctx, *values) -> value
+    formats: bool = False  # first argument is a `{}` format string
+
+
+# ---- display ------------------------------------------------------------------------
+def show(value: Any, top: bool = True) -> str:
+    """A value as println shows it; strings are quoted only inside containers."""
+    if isinstance(value, str):
+        return value if top else _quote(value)
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return show_float(value)
+    if value is None:
+        return "()"
+    if value is NONE:
+        return "None"
+    if isinstance(value, Some):
+        return f"Some({show(value.value, False)})"
+    if isinstance(value, EnumValue):
+        return value.variant
+    if isinstance(value, tuple):
+        return "[" + ", ".join(show(item, False) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_quote(k)}: {show(v, False)}" for k, v in value.items()) + "}"
+    if isinstance(value, Record):
+        if not value.fields:
+            return "{ }"
+        inner = "; ".join(f"{k} = {show(v, False)}" for k, v in value.fields.items())
+        return "{ " + inner + " }"
+    return str(value)
+
+
+def show_float(x: float) -> str:
+    if math.isnan(x):
+        return "NaN"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    return repr(x)  # shortest round-trip; integral floats keep their ".0"
+
+
+def _quote(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return '"' + escaped.replace("\t", "\\t") + '"'
+
+
+def count_placeholders(fmt: str) -> int | None:
+    """Number of ``{}`` in a format string, or None if a brace is unbalanced."""
+    count = 0
+    i = 0
+    while i < len(fmt):
+        pair = fmt[i : i + 2]
+        if pair in ("{{", "}}"):
+            i += 2
+        elif pair == "{}":
+            count += 1
+            i += 2
+        elif fmt[i] in "{}":
+            return None
+        else:
+            i += 1
+    return count
+
+
+def format_template(fmt: str, args: tuple) -> str:
+    expected = count_placeholders(fmt)
+    if expected is None:
+        raise BuiltinFailure("format string has an unmatched '{' or '}' (use '{{' or '}}')")
+    if expected != len(args):
+        raise BuiltinFailure(
+            f"format string has {expected} placeholder(s) but {len(args)} argument(s) were given"
+        )
+    out: list[str] = []
+    values = iter(args)
+    i = 0
+    while i < len(fmt):
+        pair = fmt[i : i + 2]
+        if pair == "{{" or pair == "}}":
+            out.append(fmt[i])
+            i += 2
+        elif pair == "{}":
+            out.append(show(next(values)))
+            i += 2
+        else:
+            out.append(fmt[i])
+            i += 1
+    return "".join(out)
+
+
+# ---- typing-rule helpers ----------------------------------------------------------
+def _arity(args: list[Type], *counts: int) -> None:
+    if len(args) not in counts:
+        wanted = " or ".join(str(c) for c in counts)
+        plural = "" if counts == (1,) else "s"
+        raise BuiltinTypeError(f"expects {wanted} argument{plural}, got {len(args)}")
+
+
+def _want(args: list[Type], index: int, expected: Type) -> None:
+    if not compatible(expected, args[index]):
+        raise BuiltinTypeError(f"expects {expected}, got {args[index]}", index)
+
+
+def _fixed(params: tuple[Type, ...], result: Type) -> TypingRule:
+    def rule(args: list[Type]) -> Type:
+        _arity(args, len(params))
+        for index, param in enumerate(params):
+            _want(args, index, param)
+        return result
+
+    return rule
+
+
+def _vector(args: list[Type], index: int) -> Type:
+    t = args[index]
+    if isinstance(t, AnyType):
+        return ANY
+    if not isinstance(t, VectorType):
+        raise BuiltinTypeError(f"expects a Vector, got {t}", index)
+    return t.element
+
+
+def _option(args: list[Type], index: int) -> Type:
+    t = args[index]
+    if isinstance(t, AnyType):
+        return ANY
+    if not isinstance(t, OptionType):
+        raise BuiltinTypeError(f"expects an Option, got {t}", index)
+    return t.inner
+
+
+def _numeric(args: list[Type], index: int) -> Type:
+    t = args[index]
+    if not (is_numeric(t) or isinstance(t, AnyType)):
+        raise BuiltinTypeError(f"expects Int or Float, got {t}", index)
+    return t
+
+
+def _format_rule(result: Type) -> TypingRule:
+    def rule(args: list[Type]) -> Type:
+        if not args:
+            raise BuiltinTypeError("expects a format string as its first argument")
+        _want(args, 0, STRING)
+        return result
+
+    return rule
+
+
+def _len_rule(args: list[Type]) -> Type:
+    _arity(args, 1)
+    t = args[0]
+    if not isinstance(t, VectorType | MapType | AnyType) and t != STRING:
+        raise BuiltinTypeError(f"expects a Vector, String or Map, got {t}", 0)
+    return INT
+
+
+def _same_numeric(args: list[Type]) -> Type:
+    _arity(args, 2)
+    a, b = _numeric(args, 0), _numeric(args, 1)
+    if not compatible(a, b):
+        raise BuiltinTypeError(
+            f"expects two Ints or two Floats, got {a} and {b}", 1, "convert with to_float or to_int"
+        )
+    return join(a, b)
+
+
+def _unary_numeric(args: list[Type]) -> Type:
+    _arity(args, 1)
+    return _numeric(args, 0)
+
+
+def _to_number(result: Type) -> TypingRule:
+    def rule(args: list[Type]) -> Type:
+        _arity(args, 1)
+        _numeric(args, 0)
+        return result
+
+    return rule
+
+
+def _push_rule(args: list[Type]) -> Type:
+    _arity(args, 2)
+    element = _vector(args, 0)
+    if not compatible(element, args[1]):
+        raise BuiltinTypeError(f"cannot push {args[1]} onto a Vector<{element}>", 1)
+    return VectorType(join(element, args[1]))
+
+
+def _concat_rule(args: list[Type]) -> Type:
+    _arity(args, 2)
+    a, b = _vector(args, 0), _vector(args, 1)
+    if not compatible(a, b):
+        raise BuiltinTypeError(f"cannot concatenate Vector<{a}> and Vector<{b}>", 1)
+    return VectorType(join(a, b))
+
+
+def _same_vector(args: list[Type]) -> Type:
+    _arity(args, 1)
+    return VectorType(_vector(args, 0))
+
+
+def _sort_rule(args: list[Type]) -> Type:
+    _arity(args, 1)
+    element = _vector(args, 0)
+    if not (is_ordered(element) or isinstance(element, AnyType)):
+        raise BuiltinTypeError(f"can only sort Int, Float or String vectors, not Vector<{element}>", 0)
+    return VectorType(element)
+
+
+def _sum_rule(args: list[Type]) -> Type:
+    _arity(args, 1)
+    element = _vector(args, 0)
+    if not (is_numeric(element) or isinstance(element, AnyType)):
+        raise BuiltinTypeError(f"can only sum Int or Float vectors, not Vector<{element}>", 0)
+    return INT if isinstance(element, AnyType) else element
+
+
+def _option_test(args: list[Type]) -> Type:
+    _arity(args, 1)
+    _option(args, 0)
+    return BOOL
+
+
+def _unwrap_rule(args: list[Type]) -> Type:
+    _arity(args, 1)
+    return _option(args, 0)
+
+
+def _unwrap_or_rule(args: list[Type]) -> Type:
+    _arity(args, 2)
+    inner = _option(args, 0)
+    if not compatible(inner, args[1]):
+        raise BuiltinTypeError(f"default must be {inner}, got {args[1]}", 1)
+    return join(inner, args[1])
+
+
+def _get_rule(args: list[Type]) -> Type:
+    _arity(args, 2)
+    container = args[0]
+    if isinstance(container, MapType):
+        _want(args, 1, STRING)
+        return OptionType(container.value)
+    if isinstance(container, VectorType):
+        _want(args, 1, INT)
+        return OptionType(container.element)
+    if isinstance(container, AnyType):
+        return OptionType(ANY)
+    raise BuiltinTypeError(f"expects a Map or a Vector, got {container}", 0)
+
+
+def _map(args: list[Type], index: int) -> Type:
+    t = args[index]
+    if isinstance(t, AnyType):
+        return ANY
+    if not isinstance(t, MapType):
+        raise BuiltinTypeError(f"expects a Map<String, _>, got {t}", index)
+    return t.value
+
+
+def _keys_rule(args: list[Type]) -> Type:
+    _arity(args, 1)
+    _map(args, 0)
+    return VectorType(STRING)
+
+
+def _contains_key_rule(args: list[Type]) -> Type:
+    _arity(args, 2)
+    _map(args, 0)
+    _want(args, 1, STRING)
+    return BOOL
+
+
+def _insert_rule(args: list[Type]) -> Type:
+    _arity(args, 3)
+    value = _map(args, 0)
+    _want(args, 1, STRING)
+    if not compatible(value, args[2]):
+        raise BuiltinTypeError(f"cannot insert {args[2]} into a Map<String, {value}>", 2)
+    return MapType(join(value, args[2]))
+
+
+def _contains_rule(args: list[Type]) -> Type:
+    _arity(args, 2)
+    if args[0] == STRING:
+        _want(args, 1, STRING)
+        return BOOL
+    element = _vector(args, 0)
+    if not compatible(element, args[1]):
+        raise BuiltinTypeError(f"cannot look for {args[1]} in a Vector<{element}>", 1)
+    return BOOL
+
+
+def _pow_rule(args: list[Type]) -> Type:
+    return _same_numeric(args)
+
+
+# ---- runtime functions ---------------------------------------------------------------
+def _println(ctx, fmt, *args):
+    ctx.stdout.write(format_template(fmt, args) + "\n")
+
+
+def _print(ctx, fmt, *args):
+    ctx.stdout.write(format_template(fmt, args))
+
+
+def _to_int(ctx, x):
+    if isinstance(x, float):
+        if math.isnan(x) or math.isinf(x):
+            raise BuiltinFailure(f"cannot convert {show_float(x)} to Int")
+        return int(x)  # truncates toward zero
+    return x
+
+
+def _parse_float(ctx, text):
+    try:
+        return Some(float(text.strip()))
+    except ValueError:
+        return NONE
+
+
+def _parse_int(ctx, text):
+    try:
+        return Some(int(text.strip()))
+    except ValueError:
+        return NONE
+
+
+def _sqrt(ctx, x):
+    if x < 0:
+        raise BuiltinFailure(f"sqrt of a negative number ({show_float(x)})")
+    return math.sqrt(x)
+
+
+def _float_fn(function: Callable[[float], float]) -> Callable:
+    def run(ctx, x):
+        if math.isnan(x) or math.isinf(x):
+            return x
+        return float(function(x))
+
+    return run
+
+
+def _round_half_away(x: float) -> float:
+    return math.copysign(math.floor(abs(x) + 0.5), x)
+
+
+def _pow(ctx, base, exponent):
+    if isinstance(base, int) and isinstance(exponent, int):
+        if exponent < 0:
+            raise BuiltinFailure("pow of an Int to a negative power (use Floats)")
+        return base**exponent
+    try:
+        result = math.pow(base, exponent)
+    except (OverflowError, ValueError) as error:
+        raise BuiltinFailure(f"pow({show_float(base)}, {show_float(exponent)}): {error}") from None
+    return result
+
+
+def _range(ctx, start, end):
+    if end - start > 10_000_000:
+        raise BuiltinFailure(f"range({start}, {end}) is too large (limit 10,000,000 elements)")
+    return tuple(range(start, end))
+
+
+def _unwrap(ctx, option):
+    if option is NONE:
+        raise BuiltinFailure("unwrap() called on None")
+    return option.value
+
+
+def _get(ctx, container, key):
+    if isinstance(container, tuple):
+        return Some(container[key]) if 0 <= key < len(container) else NONE
+    return Some(container[key]) if key in container else NONE
+
+
+def _insert(ctx, mapping, key, value):
+    updated = dict(mapping)
+    updated[key] = value
+    return updated
+
+
+def _substring(ctx, text, start, end):
+    if not 0 <= start <= end <= len(text):
+        raise BuiltinFailure(
+            f"substring({start}, {end}) out of range for a string of length {len(text)}"
+        )
+    return text[start:end]
+
+
+def _format_float(ctx, x, digits):
+    if digits < 0 or digits > 50:
+        raise BuiltinFailure(f"format_float digits must be between 0 and 50, got {digits}")
+    if math.isnan(x) or math.isinf(x):
+        return show_float(x)
+    return f"{x:.{digits}f}"
+
+
+def _contains(ctx, container, item):
+    if isinstance(container, str):
+        return item in container
+    from medlang.lang.interpret import values_equal
+
+    return any(values_equal(element, item) for element in container)
+
+
+def _sum(ctx, values):
+    if values and isinstance(values[0], float):
+        return math.fsum(values)
+    return sum(values)
+
+
+def _split(ctx, text, sep):
+    if sep == "":
+        raise BuiltinFailure("split separator must not be empty")
+    return tuple(text.split(sep))
+
+
+def _entry(name, rule, function, formats=False) -> tuple[str, Builtin]:
+    return name, Builtin(name, rule, function, formats)
+
+
+BUILTINS: dict[str, Builtin] = dict(
+    [
+        _entry("println", _format_rule(UNIT), _println, formats=True),
+        _entry("print", _format_rule(UNIT), _print, formats=True),
+        _entry(
+            "format", _format_rule(STRING), lambda ctx, f, *a: format_template(f, a), formats=True
+        ),
+        _entry("len", _len_rule, lambda ctx, x: len(x)),
+        _entry("to_string", lambda a: (_arity(a, 1), STRING)[1], lambda ctx, x: show(x)),
+        _entry("to_float", _to_number(FLOAT), lambda ctx, x: float(x)),
+        _entry("to_int", _to_number(INT), _to_int),
+        _entry("parse_float", _fixed((STRING,), OptionType(FLOAT)), _parse_float),
+        _entry("parse_int", _fixed((STRING,), OptionType(INT)), _parse_int),
+        _entry("abs", _unary_numeric, lambda ctx, x: abs(x)),
+        _entry("min", _same_numeric, lambda ctx, a, b: min(a, b)),
+        _entry("max", _same_numeric, lambda ctx, a, b: max(a, b)),
+        _entry("sqrt", _fixed((FLOAT,), FLOAT), _sqrt),
+        _entry("floor", _fixed((FLOAT,), FLOAT), _float_fn(math.floor)),
+        _entry("ceil", _fixed((FLOAT,), FLOAT), _float_fn(math.ceil)),
+        _entry("round", _fixed((FLOAT,), FLOAT), _float_fn(_round_half_away)),
+        _entry("pow", _pow_rule, _pow),
+        _entry("push", _push_rule, lambda ctx, v, x: (*v, x)),
+        _entry("concat", _concat_rule, lambda ctx, v, w: v + w),
+        _entry("range", _fixed((INT, INT), VectorType(INT)), _range),
+        _entry("reverse", _same_vector, lambda ctx, v: v[::-1]),
+        _entry("sort", _sort_rule, lambda ctx, v: tuple(sorted(v))),
+        _entry("sum", _sum_rule, _sum),
+        _entry("is_some", _option_test, lambda ctx, o: o is not NONE),
+        _entry("is_none", _option_test, lambda ctx, o: o is NONE),
+        _entry("unwrap", _unwrap_rule, _unwrap),
+        _entry("unwrap_or", _unwrap_or_rule, lambda ctx, o, d: d if o is NONE else o.value),
+        _entry("get", _get_rule, _get),
+        _entry("keys", _keys_rule, lambda ctx, m: tuple(sorted(m))),
+        _entry("contains_key", _contains_key_rule, lambda ctx, m, k: k in m),
+        _entry("insert", _insert_rule, _insert),
+        _entry("pad_left", _fixed((STRING, INT), STRING), lambda ctx, s, w: s.rjust(w)),
+        _entry("pad_right", _fixed((STRING, INT), STRING), lambda ctx, s, w: s.ljust(w)),
+        _entry("substring", _fixed((STRING, INT, INT), STRING), _substring),
+        _entry("starts_with", _fixed((STRING, STRING), BOOL), lambda ctx, s, p: s.startswith(p)),
+        _entry("ends_with", _fixed((STRING, STRING), BOOL), lambda ctx, s, p: s.endswith(p)),
+        _entry("contains", _contains_rule, _contains),
+        _entry(
+            "join", _fixed((VectorType(STRING), STRING), STRING), lambda ctx, v, sep: sep.join(v)
+        ),
+        _entry("split", _fixed((STRING, STRING), VectorType(STRING)), _split),
+        _entry("trim", _fixed((STRING,), STRING), lambda ctx, s: s.strip()),
+        _entry("format_float", _fixed((FLOAT, INT), STRING), _format_float),
+    ]
+)

@@ -1,0 +1,447 @@
+"""Tree-walking interpreter over the typed AST.
+
+State is explicit: an ``Interpreter`` holds the linked program, the output stream,
+the extern context and the MedLang call stack; a ``Scope`` holds variables and
+links to its parent. Runtime problems raise ``MedLangRuntimeError`` located in the
+source with the MedLang call trace; no Python exception escapes for any program.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from medlang.lang import ast
+from medlang.lang.ast import Span
+from medlang.lang.builtins import BUILTINS, Builtin, BuiltinFailure, show
+from medlang.lang.diagnostics import MedLangRuntimeError, line_of
+from medlang.lang.externs import ExternContext, ExternFailure, lookup_extern
+from medlang.lang.modules import LoadedModule
+from medlang.lang.values import NONE, EnumValue, Record, Some, Value
+
+MAX_CALL_DEPTH = 1000
+
+
+# ---- linking: which declaration does a name in a module refer to --------------------
+@dataclass(frozen=True)
+class FnRef:
+    decl: ast.FnDecl
+    module: LoadedModule
+
+
+def link_functions(modules: list[LoadedModule]) -> dict[LoadedModule, dict[str, FnRef]]:
+    """Per module, the functions visible by plain name: its own, then imported ones."""
+    own = {
+        m: {i.name: FnRef(i, m) for i in m.tree.items if isinstance(i, ast.FnDecl)}
+        for m in modules
+    }
+    linked: dict[LoadedModule, dict[str, FnRef]] = {}
+    for module in modules:
+        visible: dict[str, FnRef] = {}
+        for node, target in module.imports.items():
+            exported = own.get(target, {})
+            names = exported.keys() if node.names is None else [n for n, _ in node.names]
+            for name in names:
+                if name in exported:
+                    visible[name] = exported[name]
+        visible.update(own[module])
+        linked[module] = visible
+    return linked
+
+
+# ---- scopes and control flow ---------------------------------------------------------
+class Scope:
+    """Variables of one block; lookups walk outward through the parents."""
+
+    __slots__ = ("vars", "parent")
+
+    def __init__(self, parent: Scope | None = None, variables: dict | None = None) -> None:
+        self.parent = parent
+        self.vars: dict[str, Value] = variables if variables is not None else {}
+
+    def child(self) -> Scope:
+        return Scope(self)
+
+    def __enter__(self) -> Scope:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.vars = {}  # the block is over; drop its values early
+
+    def lookup(self, name: str) -> Value:
+        scope: Scope | None = self
+        while scope is not None:
+            if name in scope.vars:
+                return scope.vars[name]
+            scope = scope.parent
+        raise KeyError(name)
+
+    def assign(self, name: str, value: Value) -> None:
+        scope: Scope | None = self
+        while scope is not None:
+            if name in scope.vars:
+                scope.vars[name] = value
+                return
+            scope = scope.parent
+        raise KeyError(name)
+
+
+class _Break(Exception):
+    pass
+
+
+class _Continue(Exception):
+    pass
+
+
+class _Return(Exception):
+    def __init__(self, value: Value) -> None:
+        self.value = value
+
+
+@dataclass
+class _Frame:
+    name: str
+    module: LoadedModule
+    call_span: Span | None = None  # the call this frame is currently making
+
+
+class _Output:
+    def __init__(self, stdout: TextIO) -> None:
+        self.stdout = stdout
+
+
+# ---- values -------------------------------------------------------------------------
+def values_equal(a: Value, b: Value) -> bool:
+    """Structural equality; records compare by fields whatever their type name."""
+    if isinstance(a, Record) and isinstance(b, Record):
+        return a.fields.keys() == b.fields.keys() and all(
+            values_equal(v, b.fields[k]) for k, v in a.fields.items()
+        )
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return len(a) == len(b) and all(values_equal(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(values_equal(v, b[k]) for k, v in a.items())
+    if isinstance(a, Some) and isinstance(b, Some):
+        return values_equal(a.value, b.value)
+    return a == b
+
+
+def _int_div(a: int, b: int) -> int:
+    quotient = abs(a) // abs(b)
+    return quotient if (a >= 0) == (b >= 0) else -quotient
+
+
+class Interpreter:
+    def __init__(
+        self,
+        modules: list[LoadedModule],
+        stdout: TextIO,
+        registry_root: Path | Callable[[], Path],
+        record_names: Mapping[ast.RecordLit, str] | None = None,
+    ) -> None:
+        self.functions = link_functions(modules)
+        self.output = _Output(stdout)
+        self._registry_root = registry_root
+        self._extern_ctx: ExternContext | None = None
+        self.record_names = record_names or {}
+        self.frames: list[_Frame] = []
+        self._calls: dict[ast.Call, FnRef | Builtin] = {}
+        self._expr = {
+            ast.IntLit: self._literal,
+            ast.FloatLit: self._literal,
+            ast.StringLit: self._literal,
+            ast.BoolLit: self._literal,
+            ast.UnitLit: lambda e, s: None,
+            ast.NoneLit: lambda e, s: NONE,
+            ast.SomeExpr: lambda e, s: Some(self.eval(e.value, s)),
+            ast.Name: self._name,
+            ast.EnumRef: lambda e, s: EnumValue(e.enum, e.variant),
+            ast.VectorLit: lambda e, s: tuple(self.eval(i, s) for i in e.items),
+            ast.RecordLit: self._record,
+            ast.Field: self._field,
+            ast.Index: self._index,
+            ast.Call: self._call,
+            ast.Unary: self._unary,
+            ast.Binary: self._binary,
+            ast.If: self._if,
+            ast.Match: self._match,
+        }
+        self._stmt = {
+            ast.Let: self._let,
+            ast.Assign: self._assign,
+            ast.For: self._for,
+            ast.While: self._while,
+            ast.Break: self._break,
+            ast.Continue: self._continue,
+            ast.Return: self._return,
+            ast.ExprStmt: lambda st, s: self.eval(st.expr, s),
+        }
+
+    # -- entry point
+    def call_function(self, ref: FnRef, args: list[Value], span: Span | None = None) -> Value:
+        if len(self.frames) >= MAX_CALL_DEPTH:
+            self.fail(f"recursion too deep (more than {MAX_CALL_DEPTH} nested calls)", span)
+        decl = ref.decl
+        if decl.is_extern:
+            return self._call_extern(ref, args, span)
+        params = {p.name: a for p, a in zip(decl.params, args, strict=True)}
+        self.frames.append(_Frame(decl.name, ref.module))
+        try:
+            return self.block(decl.body, Scope(None, params))
+        except _Return as ret:
+            return ret.value
+        finally:
+            self.frames.pop()
+
+    def _call_extern(self, ref: FnRef, args: list[Value], span: Span | None) -> Value:
+        function = lookup_extern(ref.module.name, ref.decl.name)
+        if function is None:
+            self.fail(f"extern fn {ref.module.name}::{ref.decl.name} has no implementation", span)
+        try:
+            return function(self.extern_context(), *args)
+        except ExternFailure as failure:
+            self.fail(str(failure), span)
+        except MedLangRuntimeError:
+            raise
+        except Exception as error:  # a bug in a bridge must not become a traceback
+            self.fail(f"internal error in {ref.module.name}::{ref.decl.name}: {error!r}", span)
+
+    def extern_context(self) -> ExternContext:
+        if self._extern_ctx is None:
+            root = self._registry_root
+            self._extern_ctx = ExternContext(root() if callable(root) else root)
+        return self._extern_ctx
+
+    # -- errors
+    def fail(self, message: str, span: Span | None) -> None:
+        raise self.error(message, span)
+
+    def error(self, message: str, span: Span | None) -> MedLangRuntimeError:
+        span = span or Span(1, 1, 1, 2)
+        frames = self.frames
+        module = frames[-1].module if frames else None
+        path = module.display_path if module else "<program>"
+        trace = [
+            (f.name, f.module.display_path, f.call_span.line, f.call_span.col)
+            for f in frames[:-1]
+            if f.call_span is not None
+        ]
+        if frames:
+            trace.append((frames[-1].name, path, span.line, span.col))
+        end_col = span.end_col if span.end_line == span.line else None
+        return MedLangRuntimeError(
+            message,
+            path,
+            span.line,
+            span.col,
+            trace,
+            end_col=end_col,
+            source_line=line_of(module.source, span.line) if module else None,
+        )
+
+    # -- statements and blocks
+    def block(self, block: ast.Block, scope: Scope) -> Value:
+        with scope.child() as inner:
+            run = self._stmt
+            for stmt in block.stmts:
+                run[type(stmt)](stmt, inner)
+            return self.eval(block.tail, inner) if block.tail is not None else None
+
+    def _let(self, stmt: ast.Let, scope: Scope) -> None:
+        scope.vars[stmt.name] = self.eval(stmt.value, scope)
+
+    def _assign(self, stmt: ast.Assign, scope: Scope) -> None:
+        value = self.eval(stmt.value, scope)
+        try:
+            scope.assign(stmt.name, value)
+        except KeyError:
+            self.fail(f"unknown variable '{stmt.name}'", stmt.name_span)
+
+    def _for(self, stmt: ast.For, scope: Scope) -> None:
+        items = self.eval(stmt.iterable, scope)
+        if isinstance(items, dict):
+            items = tuple(items)
+        for item in items:
+            with Scope(scope, {stmt.var: item}) as inner:
+                try:
+                    self.block(stmt.body, inner)
+                except _Break:
+                    break
+                except _Continue:
+                    continue
+
+    def _while(self, stmt: ast.While, scope: Scope) -> None:
+        while self.eval(stmt.condition, scope):
+            try:
+                self.block(stmt.body, scope)
+            except _Break:
+                break
+            except _Continue:
+                continue
+
+    def _break(self, stmt: ast.Break, scope: Scope) -> None:
+        raise _Break
+
+    def _continue(self, stmt: ast.Continue, scope: Scope) -> None:
+        raise _Continue
+
+    def _return(self, stmt: ast.Return, scope: Scope) -> None:
+        raise _Return(self.eval(stmt.value, scope) if stmt.value is not None else None)
+
+    # -- expressions
+    def eval(self, expr: ast.Expr, scope: Scope) -> Value:
+        return self._expr[type(expr)](expr, scope)
+
+    @staticmethod
+    def _literal(expr, scope: Scope) -> Value:
+        return expr.value
+
+    def _name(self, expr: ast.Name, scope: Scope) -> Value:
+        try:
+            return scope.lookup(expr.name)
+        except KeyError:
+            self.fail(f"unknown variable '{expr.name}'", expr.span)
+
+    def _record(self, expr: ast.RecordLit, scope: Scope) -> Value:
+        fields = {name: self.eval(value, scope) for name, value, _ in expr.fields}
+        return Record(self.record_names.get(expr, ""), fields)
+
+    def _field(self, expr: ast.Field, scope: Scope) -> Value:
+        target = self.eval(expr.target, scope)
+        if isinstance(target, Record) and expr.name in target.fields:
+            return target.fields[expr.name]
+        self.fail(f"value {show(target, False)} has no field '{expr.name}'", expr.name_span)
+
+    def _index(self, expr: ast.Index, scope: Scope) -> Value:
+        target = self.eval(expr.target, scope)
+        index = self.eval(expr.index, scope)
+        if isinstance(target, dict):
+            if index in target:
+                return target[index]
+            self.fail(f"key {show(index, False)} not in map", expr.index.span)
+        if isinstance(target, str | tuple):
+            if isinstance(index, int) and 0 <= index < len(target):
+                return target[index]
+            what = "vector" if isinstance(target, tuple) else "string"
+            self.fail(
+                f"index {index} out of range for a {what} of length {len(target)}", expr.index.span
+            )
+        self.fail(f"cannot index {show(target, False)}", expr.span)
+
+    def _call(self, expr: ast.Call, scope: Scope) -> Value:
+        target = self._calls.get(expr)
+        if target is None:
+            target = self._resolve(expr)
+        args = [self.eval(arg, scope) for arg in expr.args]
+        frame = self.frames[-1] if self.frames else None
+        if frame is not None:
+            frame.call_span = expr.span
+        if isinstance(target, FnRef):
+            return self.call_function(target, args, expr.span)
+        try:
+            return target.function(self.output, *args)
+        except BuiltinFailure as failure:
+            self.fail(f"{expr.name}: {failure}", expr.span)
+        except (TypeError, ValueError, OverflowError, ZeroDivisionError) as error:
+            self.fail(f"{expr.name}: {error}", expr.span)
+
+    def _resolve(self, expr: ast.Call) -> FnRef | Builtin:
+        module = self.frames[-1].module
+        target = self.functions.get(module, {}).get(expr.name) or BUILTINS.get(expr.name)
+        if target is None:
+            self.fail(f"unknown function '{expr.name}'", expr.name_span)
+        self._calls[expr] = target
+        return target
+
+    def _unary(self, expr: ast.Unary, scope: Scope) -> Value:
+        value = self.eval(expr.operand, scope)
+        return (not value) if expr.op == "!" else -value
+
+    def _binary(self, expr: ast.Binary, scope: Scope) -> Value:
+        op = expr.op
+        left = self.eval(expr.left, scope)
+        if op == "&&":
+            return left and self.eval(expr.right, scope)
+        if op == "||":
+            return left or self.eval(expr.right, scope)
+        right = self.eval(expr.right, scope)
+        if op == "+":
+            return left + right
+        if op == "-":
+            return left - right
+        if op == "*":
+            return left * right
+        if op == "/" or op == "%":
+            return self._divide(expr, left, right)
+        if op == "==":
+            return values_equal(left, right)
+        if op == "!=":
+            return not values_equal(left, right)
+        if op == "<":
+            return left < right
+        if op == "<=":
+            return left <= right
+        if op == ">":
+            return left > right
+        if op == ">=":
+            return left >= right
+        self.fail(f"unknown operator '{op}'", expr.op_span)
+
+    def _divide(self, expr: ast.Binary, left: Value, right: Value) -> Value:
+        if right == 0:
+            what = "division" if expr.op == "/" else "modulo"
+            kind = "Int" if isinstance(right, int) else "Float"
+            self.fail(f"{what} by zero ({kind})", expr.span)
+        if isinstance(left, int) and isinstance(right, int):
+            quotient = _int_div(left, right)
+            return quotient if expr.op == "/" else left - right * quotient
+        return left / right if expr.op == "/" else math.fmod(left, right)
+
+    def _if(self, expr: ast.If, scope: Scope) -> Value:
+        if self.eval(expr.condition, scope):
+            return self.block(expr.then, scope)
+        otherwise = expr.otherwise
+        if otherwise is None:
+            return None
+        if isinstance(otherwise, ast.Block):
+            return self.block(otherwise, scope)
+        return self._if(otherwise, scope)
+
+    def _match(self, expr: ast.Match, scope: Scope) -> Value:
+        subject = self.eval(expr.subject, scope)
+        for arm in expr.arms:
+            bindings: dict[str, Value] = {}
+            if not _matches(arm.pattern, subject, bindings):
+                continue
+            with Scope(scope, bindings) as inner:
+                if arm.guard is not None and not self.eval(arm.guard, inner):
+                    continue
+                if isinstance(arm.body, ast.Block):
+                    return self.block(arm.body, inner)
+                return self.eval(arm.body, inner)
+        self.fail(f"no match arm matches {show(subject, False)}", expr.subject.span)
+
+
+def _matches(pattern: ast.Pattern, value: Value, bindings: dict[str, Value]) -> bool:
+    kind = type(pattern)
+    if kind is ast.PWildcard:
+        return True
+    if kind is ast.PBind:
+        bindings[pattern.name] = value
+        return True
+    if kind is ast.PVariant:
+        return isinstance(value, EnumValue) and value.variant == pattern.variant
+    if kind is ast.PNone:
+        return value is NONE
+    if kind is ast.PSome:
+        return isinstance(value, Some) and _matches(pattern.inner, value.value, bindings)
+    if kind is ast.PLiteral:
+        return type(value) is type(pattern.value) and value == pattern.value
+    if kind is ast.POr:
+        return any(_matches(alt, value, bindings) for alt in pattern.alternatives)
+    return False
+

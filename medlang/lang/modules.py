@@ -1,0 +1,181 @@
+"""Module resolution and loading: each file is read and parsed once, imports are
+followed depth-first, and an import cycle is reported naming the whole cycle.
+
+Resolution of ``import a.b.c``:
+1. ``med.*`` -> the stdlib shipped with the package (``stdlib/med/...``);
+2. the importing file's directory, then the entry file's directory and its parents
+   up to the project root (the first directory holding ``.git``, ``pyproject.toml``
+   or ``medlang.toml``), trying ``a/b/c.medlang``, then ``b/c.medlang``, then
+   ``c.medlang`` in each;
+3. each directory of ``MEDLANG_PATH`` and of the caller's ``search_path``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from medlang.lang import ast
+from medlang.lang.ast import Span
+from medlang.lang.diagnostics import Diagnostic, make
+from medlang.lang.parse import ParseFailure, parse_module
+from medlang.resources import stdlib_dir
+
+_PROJECT_MARKERS = (".git", "pyproject.toml", "medlang.toml")
+_MAX_PARENTS_WITHOUT_ROOT = 2  # outside a project, look only this far up
+
+
+@dataclass(eq=False)
+class LoadedModule:
+    name: str  # the `module` line, else the name it was imported by (file stem for the entry)
+    path: Path
+    source: str
+    tree: ast.Module
+    # import node -> the module it refers to (missing when resolution failed)
+    imports: dict[ast.Import, LoadedModule] = field(default_factory=dict)
+
+    @property
+    def display_path(self) -> str:
+        return display_path(self.path)
+
+
+@dataclass
+class ModuleGraph:
+    entry: LoadedModule | None  # None when the entry file itself could not be parsed
+    modules: list[LoadedModule]  # dependencies before the modules importing them
+    diagnostics: list[Diagnostic]
+
+
+def display_path(path: Path) -> str:
+    """Paths in messages are relative to the working directory when inside it."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def load_file(path: Path) -> tuple[str | None, Diagnostic | None]:
+    try:
+        return path.read_text(encoding="utf-8"), None
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        message = f"cannot read file: {reason}"
+        return None, make("error", message, display_path(path), Span(1, 1, 1, 2), None)
+
+
+class Loader:
+    def __init__(self, entry: Path, search_path: Sequence[Path] = ()) -> None:
+        self.entry = entry.resolve() if entry.exists() else entry.absolute()
+        self.search_dirs = self._search_dirs(search_path)
+        self.by_path: dict[Path, LoadedModule | None] = {}
+        self.order: list[LoadedModule] = []
+        self.diagnostics: list[Diagnostic] = []
+        self._stack: list[Path] = []
+
+    def load(self) -> ModuleGraph:
+        entry = self._load(self.entry, fallback_name=None)
+        return ModuleGraph(entry, self.order, self.diagnostics)
+
+    # -- loading
+    def _load(self, path: Path, fallback_name: str | None) -> LoadedModule | None:
+        if path in self.by_path:
+            return self.by_path[path]
+        source, problem = load_file(path)
+        if problem is not None:
+            self.diagnostics.append(problem)
+            self.by_path[path] = None
+            return None
+        shown = display_path(path)
+        try:
+            tree = parse_module(source, shown)
+        except ParseFailure as failure:
+            self.diagnostics.extend(failure.diagnostics)
+            self.by_path[path] = None
+            return None
+        name = tree.name or fallback_name or path.stem
+        module = LoadedModule(name, path, source, tree)
+        self.by_path[path] = module
+        self._stack.append(path)
+        for node in tree.imports:
+            target = self._follow(module, node)
+            if target is not None:
+                module.imports[node] = target
+        self._stack.pop()
+        self.order.append(module)
+        return module
+
+    def _follow(self, importer: LoadedModule, node: ast.Import) -> LoadedModule | None:
+        candidates = self.candidates(node.module, importer.path.parent)
+        found = next((c for c in candidates if c.is_file()), None)
+        if found is None:
+            self._error(importer, node.module_span, f"unknown module '{node.module}'",
+                        self._not_found_hint(node.module, candidates))
+            return None
+        found = found.resolve()
+        if found in self._stack:
+            cycle = self._stack[self._stack.index(found):] + [found]
+            names = " -> ".join(self._name_of(p) for p in cycle)
+            self._error(importer, node.module_span, f"import cycle: {names}",
+                        "modules may not import each other; move the shared part to a third module")
+            return None
+        return self._load(found, fallback_name=node.module)
+
+    def _name_of(self, path: Path) -> str:
+        module = self.by_path.get(path)
+        return module.name if module is not None else path.stem
+
+    def _error(self, module: LoadedModule, span: Span, message: str, hint: str | None) -> None:
+        self.diagnostics.append(make("error", message, module.display_path, span, module.source, hint))
+
+    @staticmethod
+    def _not_found_hint(name: str, candidates: list[Path]) -> str:
+        shown = [display_path(c) for c in candidates[:4]]
+        more = f" and {len(candidates) - 4} more" if len(candidates) > 4 else ""
+        return f"looked for {', '.join(shown)}{more}; set MEDLANG_PATH to add directories"
+
+    # -- resolution
+    def candidates(self, module_name: str, importer_dir: Path) -> list[Path]:
+        parts = module_name.split(".")
+        found: list[Path] = []
+        if parts[0] == "med":
+            try:
+                found.append(stdlib_dir().joinpath(*parts).with_suffix(".medlang"))
+            except FileNotFoundError:
+                pass
+        dirs = [importer_dir, *self._project_dirs()]
+        for directory in _unique(dirs):
+            for start in range(len(parts)):
+                found.append(directory.joinpath(*parts[start:]).with_suffix(".medlang"))
+        for directory in self.search_dirs:
+            found.append(directory.joinpath(*parts).with_suffix(".medlang"))
+        return _unique(found)
+
+    def _project_dirs(self) -> list[Path]:
+        start = self.entry.parent
+        chain = [start, *start.parents]
+        for index, directory in enumerate(chain):
+            if any((directory / marker).exists() for marker in _PROJECT_MARKERS):
+                return chain[: index + 1]
+        return chain[: _MAX_PARENTS_WITHOUT_ROOT + 1]
+
+    @staticmethod
+    def _search_dirs(search_path: Sequence[Path]) -> list[Path]:
+        env = os.environ.get("MEDLANG_PATH", "")
+        dirs = [Path(p) for p in env.split(os.pathsep) if p]
+        return [d.expanduser() for d in (*dirs, *map(Path, search_path))]
+
+
+def _unique(paths: list[Path]) -> list[Path]:
+    seen: set[Path] = set()
+    out = []
+    for p in paths:
+        if p not in seen:
+            seen.add(p)
+            out.append(p)
+    return out
+
+
+def load_program_graph(entry: Path, search_path: Sequence[Path] = ()) -> ModuleGraph:
+    return Loader(Path(entry), search_path).load()

@@ -1,0 +1,93 @@
+"""Records to lines and back.
+
+``parse_line`` is the one function that turns a stored line into a record: it names
+the file and line when it fails, and ``upgrade`` (which it calls) is the only place
+older line formats are brought up to date. The fast CLI path shows stored JSON
+without validating it again, so ``decode`` (JSON + upgrade, no pydantic) is kept
+separate from the validation step.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from medlang.registry.storage import Entry, JsonObject, Table
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from medlang.registry.model import ArtifactRecord, RunRecord
+
+
+class BadLineError(ValueError):
+    """A stored line that is not a valid record; the message names file and line."""
+
+
+def encode(record: BaseModel) -> bytes:
+    """One compact JSON object, field order as declared, UTF-8, no newline.
+
+    Non-finite floats are written as ``null`` (as Rust's serde_json does): NaN is
+    not JSON, and ``jq`` and the Rust toolchain must be able to read every line.
+    """
+    return record.model_dump_json().encode("utf-8")
+
+
+def upgrade(table: Table, obj: JsonObject) -> JsonObject:
+    """Bring a stored object written by an older toolchain to the current format.
+
+    Format 1 is the first format; nothing to upgrade yet. Keep this pydantic-free:
+    the fast CLI path calls it on lines it shows without validating.
+    """
+    return obj
+
+
+def decode(table: Table, line: bytes | str) -> JsonObject:
+    """JSON object of a stored line (upgraded), without model validation."""
+    obj = json.loads(line)
+    if not isinstance(obj, dict):
+        raise ValueError(f"expected a JSON object, got {type(obj).__name__}")
+    return upgrade(table, obj)
+
+
+def parse_line(table: Table, line: bytes | str, path: object, lineno: int) -> Any:
+    """The record stored on one line; ``BadLineError`` naming ``path:lineno`` otherwise."""
+    from pydantic import ValidationError
+
+    try:
+        obj = decode(table, line)
+    except ValueError as error:  # json.JSONDecodeError is a ValueError
+        raise BadLineError(f"{path}:{lineno}: not a valid JSON object ({error})") from None
+    try:
+        return model_for(table).model_validate(obj)
+    except ValidationError as error:
+        raise BadLineError(f"{path}:{lineno}: invalid record ({_summary(error)})") from None
+
+
+def to_record(table: Table, obj: JsonObject) -> RunRecord | ArtifactRecord:
+    """A stored object that was validated when indexed, as a model."""
+    return model_for(table).model_validate(obj)
+
+
+def entry_of(table: Table, record: RunRecord | ArtifactRecord) -> Entry:
+    from medlang.registry.timestamps import to_micros
+
+    moment = record.started_at if table is Table.RUNS else record.created_at
+    return Entry(id=record.id, kind=record.kind.value, time_us=to_micros(moment))
+
+
+def model_for(table: Table) -> type[RunRecord] | type[ArtifactRecord]:
+    from medlang.registry.model import ArtifactRecord, RunRecord
+
+    return RunRecord if table is Table.RUNS else ArtifactRecord
+
+
+def _summary(error: Any) -> str:
+    """First validation problem as ``field: message``, plus how many more."""
+    problems = error.errors(include_url=False)
+    first = problems[0]
+    where = ".".join(str(part) for part in first["loc"]) or "record"
+    text = f"{where}: {first['msg']}"
+    if len(problems) > 1:
+        text += f"; and {len(problems) - 1} more problem(s)"
+    return text

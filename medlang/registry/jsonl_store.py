@@ -1,0 +1,102 @@
+"""The JSONL backend: ``runs.jsonl`` and ``artifacts.jsonl``, found through a SQLite index.
+
+Records are read back by seeking to the offset the index gives and decoding that
+one line; the line was validated when it was indexed, so no pydantic is needed.
+If the line there is not the expected record (the log changed in a way the
+fingerprint missed), the index is rebuilt and the read retried once.
+"""
+
+from __future__ import annotations
+
+import mmap
+from pathlib import Path
+
+from medlang.registry import codec
+from medlang.registry.logfile import LogFile
+from medlang.registry.paths import ARTIFACTS_FILE, INDEX_FILE, RUNS_FILE
+from medlang.registry.sqlite_index import Location, SqliteIndex
+from medlang.registry.storage import JsonObject, Order, RecordStore, Table
+
+
+class _IndexMismatch(Exception):
+    pass
+
+
+class JsonlStore(RecordStore):
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root)
+        self.logs = {
+            Table.RUNS: LogFile(self.root / RUNS_FILE),
+            Table.ARTIFACTS: LogFile(self.root / ARTIFACTS_FILE),
+        }
+        self.index = SqliteIndex(self.root / INDEX_FILE, self.logs)
+
+    def append(self, table: Table, line: bytes) -> None:
+        self.logs[table].append(line)
+
+    def get(self, table: Table, record_id: str) -> JsonObject | None:
+        if not self._readable(table):
+            return None
+        found = self._retrying(table, lambda: self._get_once(table, record_id))
+        return found[0] if found else None
+
+    def ids_with_prefix(self, table: Table, prefix: str, limit: int) -> list[str]:
+        if not self._readable(table):
+            return []
+        return self.index.ids_with_prefix(table, prefix, limit)
+
+    def select(
+        self,
+        table: Table,
+        *,
+        kind: str | None = None,
+        order: Order = Order.LOG,
+        limit: int | None = None,
+    ) -> list[JsonObject]:
+        if not self._readable(table) or (limit is not None and limit <= 0):
+            return []
+        return self._retrying(
+            table, lambda: self._read_all(table, self.index.select(table, kind, order, limit))
+        )
+
+    def count(self, table: Table, kind: str | None = None) -> int:
+        if not self._readable(table):
+            return 0
+        return self.index.count(table, kind)
+
+    # --- reading lines at indexed offsets ------------------------------------
+
+    def _readable(self, table: Table) -> bool:
+        # A registry that was never written stays untouched: no index file either.
+        return self.logs[table].exists()
+
+    def _get_once(self, table: Table, record_id: str) -> list[JsonObject]:
+        location = self.index.locate(table, record_id)
+        return self._read_all(table, [location]) if location else []
+
+    def _read_all(self, table: Table, locations: list[Location]) -> list[JsonObject]:
+        if not locations:
+            return []
+        with self.logs[table].reader() as reader:
+            if len(locations) < 64:
+                lines = [reader.read(offset, length) for _, offset, length in locations]
+            else:  # many records: let the page cache do the work
+                with mmap.mmap(reader.fd, 0, access=mmap.ACCESS_READ) as mapped:
+                    lines = [mapped[offset : offset + length] for _, offset, length in locations]
+        records = []
+        for (record_id, _, _), line in zip(locations, lines, strict=True):
+            try:
+                record = codec.decode(table, line)
+            except ValueError:
+                raise _IndexMismatch from None
+            if record.get("id") != record_id:
+                raise _IndexMismatch
+            records.append(record)
+        return records
+
+    def _retrying(self, table: Table, read):
+        try:
+            return read()
+        except _IndexMismatch:
+            self.index.invalidate(table)
+            return read()

@@ -1,0 +1,234 @@
+"""``RunLogger``: records runs of one project with their code version and environment.
+
+A logger captures, once, what every run of a project shares: the project root,
+the module and evidence program, the git commit and dirty flag. Each run then
+adds its kind, config (secrets redacted), metrics, artifacts and times::
+
+    logger = RunLogger.new_for_project(".", module_path="trial.medlang")
+    with logger.timed_run() as run:          # started_at = now
+        metrics = simulate(config)
+        run.finish(RunKind.EvidenceHybrid, config, metrics,
+                   artifacts=[(ArtifactKind.EvidenceResult, "out/result.json")])
+    run.run_id                               # the logged run's id
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import platform
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from medlang.registry.errors import RegistryError
+from medlang.registry.model import (
+    ArtifactKind,
+    ArtifactRecord,
+    JsonObject,
+    RunKind,
+    RunRecord,
+    new_id,
+    utc_now,
+)
+from medlang.registry.redact import redact, redact_argv
+from medlang.registry.store import Registry
+
+# An artifact to log with a run: a ready record, or (kind, path[, metadata]).
+ArtifactSpec = (
+    ArtifactRecord
+    | tuple[ArtifactKind | str, str | os.PathLike[str]]
+    | tuple[ArtifactKind | str, str | os.PathLike[str], JsonObject]
+)
+
+
+@dataclass(frozen=True)
+class RunLogger:
+    registry: Registry
+    project_root: str
+    module_path: str | None = None
+    evidence_program: str | None = None
+    git_commit: str | None = None
+    git_dirty: bool = False
+
+    @classmethod
+    def new_for_project(
+        cls,
+        project_root: str | os.PathLike[str],
+        module_path: str | os.PathLike[str] | None = None,
+        evidence_program: str | None = None,
+        registry: Registry | None = None,
+    ) -> RunLogger:
+        """A logger for runs of the project at ``project_root`` (git state captured now)."""
+        root = Path(project_root).expanduser().resolve()
+        commit, dirty = git_state(root)
+        return cls(
+            registry=registry if registry is not None else Registry.default(),
+            project_root=str(root),
+            module_path=str(Path(module_path).expanduser().resolve()) if module_path else None,
+            evidence_program=evidence_program,
+            git_commit=commit,
+            git_dirty=dirty,
+        )
+
+    def log_run(
+        self,
+        kind: RunKind | str,
+        config: JsonObject,
+        metrics: JsonObject,
+        *,
+        started_at: datetime | None = None,
+        finished_at: datetime | None = None,
+    ) -> str:
+        """Log a run without artifacts; returns its id."""
+        return self.log_run_with_artifacts(
+            kind, config, metrics, [], started_at=started_at, finished_at=finished_at
+        )
+
+    def log_run_with_artifacts(
+        self,
+        kind: RunKind | str,
+        config: JsonObject,
+        metrics: JsonObject,
+        artifacts: Sequence[ArtifactSpec],
+        *,
+        started_at: datetime | None = None,
+        finished_at: datetime | None = None,
+    ) -> str:
+        """Log the artifacts, then the run that references them; returns the run id."""
+        records = [artifact_record(spec) for spec in artifacts]
+        finished = finished_at or utc_now()
+        run = RunRecord(
+            id=new_id(),
+            kind=RunKind.parse(kind),
+            started_at=started_at or finished,
+            finished_at=finished,
+            project_root=self.project_root,
+            module_path=self.module_path,
+            evidence_program=self.evidence_program,
+            git_commit=self.git_commit,
+            git_dirty=self.git_dirty,
+            config=redact(_json_object(config, "config")),
+            metrics=_json_object(metrics, "metrics"),
+            artifacts=[record.id for record in records],
+            env=environment(),
+        )
+        for record in records:
+            self.registry.log_artifact(record)
+        return self.registry.log_run(run)
+
+    @contextmanager
+    def timed_run(self) -> Iterator[TimedRun]:
+        """A run whose ``started_at`` is when the block began.
+
+        Call ``finish(kind, config, metrics, artifacts=...)`` inside the block; that
+        logs the run with ``finished_at`` = now. If the block raises, or never calls
+        ``finish``, nothing is logged.
+        """
+        yield TimedRun(self, utc_now())
+
+
+@dataclass
+class TimedRun:
+    logger: RunLogger
+    started_at: datetime
+    run_id: str | None = field(default=None)
+
+    def finish(
+        self,
+        kind: RunKind | str,
+        config: JsonObject,
+        metrics: JsonObject,
+        artifacts: Sequence[ArtifactSpec] = (),
+    ) -> str:
+        if self.run_id is not None:
+            raise RegistryError(f"run {self.run_id} was already logged")
+        self.run_id = self.logger.log_run_with_artifacts(
+            kind, config, metrics, artifacts, started_at=self.started_at
+        )
+        return self.run_id
+
+
+def artifact_record(spec: ArtifactSpec) -> ArtifactRecord:
+    """An ``ArtifactRecord`` for a spec; the file's sha256 and size if it exists now."""
+    if isinstance(spec, ArtifactRecord):
+        return spec
+    if not isinstance(spec, tuple) or len(spec) not in (2, 3):
+        raise TypeError(
+            f"an artifact is an ArtifactRecord or a tuple (kind, path[, metadata]), got {spec!r}"
+        )
+    kind, path = spec[0], spec[1]
+    metadata = _json_object(spec[2], "artifact metadata") if len(spec) == 3 else {}
+    absolute = Path(os.path.abspath(Path(path).expanduser()))
+    sha256, size = file_digest(absolute)
+    return ArtifactRecord(
+        id=new_id(),
+        kind=ArtifactKind.parse(kind),
+        path=str(absolute),
+        created_at=utc_now(),
+        metadata=metadata,
+        sha256=sha256,
+        size_bytes=size,
+    )
+
+
+def file_digest(path: Path) -> tuple[str | None, int | None]:
+    """(sha256 hex, size in bytes) of a regular file, or (None, None) if there is none."""
+    try:
+        with open(path, "rb") as handle:
+            if not os.path.isfile(path):
+                return None, None
+            digest = hashlib.file_digest(handle, "sha256")
+            return digest.hexdigest(), os.fstat(handle.fileno()).st_size
+    except OSError:
+        return None, None
+
+
+def git_state(project_root: Path) -> tuple[str | None, bool]:
+    """(full commit sha, dirty?) of the repository holding ``project_root``; (None, False)
+    outside a repository or without git: never an error."""
+    commit = _git(project_root, "rev-parse", "--verify", "HEAD")
+    if commit is None:
+        return None, False
+    status = _git(project_root, "status", "--porcelain")
+    return commit, bool(status)
+
+
+def _git(cwd: Path, *args: str) -> str | None:
+    try:
+        done = subprocess.run(
+            ["git", *args],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+@functools.cache
+def _static_environment() -> tuple[str, str, str]:
+    from medlang import __version__
+
+    return platform.python_version(), __version__, platform.platform()
+
+
+def environment() -> JsonObject:
+    """Where a run was made: Python and MedLang versions, platform, command line."""
+    python, medlang, system = _static_environment()
+    return {"python": python, "medlang": medlang, "platform": system, "argv": redact_argv(sys.argv)}
+
+
+def _json_object(value: Any, what: str) -> JsonObject:
+    if not isinstance(value, dict):
+        raise TypeError(f"{what} must be a dict (a JSON object), got {type(value).__name__}")
+    return value

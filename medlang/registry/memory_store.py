@@ -1,0 +1,58 @@
+"""An in-memory backend: the reference the storage contract tests check the JSONL one against.
+
+Useful on its own for tests of code that logs runs. It validates on append, so it
+holds only valid records, like the JSONL backend's index.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from medlang.registry import codec
+from medlang.registry.storage import Entry, JsonObject, Order, RecordStore, Table
+
+
+class MemoryStore(RecordStore):
+    def __init__(self) -> None:
+        self._records: dict[Table, list[tuple[Entry, JsonObject]]] = {table: [] for table in Table}
+        self._by_id: dict[Table, dict[str, JsonObject]] = {table: {} for table in Table}
+        self._lock = threading.Lock()
+
+    def append(self, table: Table, line: bytes) -> None:
+        record = codec.parse_line(table, line, f"<memory {table}>", 0)
+        entry = codec.entry_of(table, record)
+        stored = codec.decode(table, line)
+        with self._lock:
+            if entry.id in self._by_id[table]:
+                return  # as in the JSONL backend: the first record with an id wins
+            self._records[table].append((entry, stored))
+            self._by_id[table][entry.id] = stored
+
+    def get(self, table: Table, record_id: str) -> JsonObject | None:
+        return self._by_id[table].get(record_id)
+
+    def ids_with_prefix(self, table: Table, prefix: str, limit: int) -> list[str]:
+        return sorted(i for i in self._by_id[table] if i.startswith(prefix))[:limit]
+
+    def select(
+        self,
+        table: Table,
+        *,
+        kind: str | None = None,
+        order: Order = Order.LOG,
+        limit: int | None = None,
+    ) -> list[JsonObject]:
+        rows = [
+            (entry, record)
+            for entry, record in self._records[table]
+            if kind is None or entry.kind == kind
+        ]
+        if order is Order.OLDEST:
+            rows.sort(key=lambda row: row[0].time_us)  # stable: ties stay in log order
+        elif order is Order.NEWEST:
+            rows.sort(key=lambda row: -row[0].time_us)
+        records = [record for _, record in rows]
+        return records if limit is None else records[: max(limit, 0)]
+
+    def count(self, table: Table, kind: str | None = None) -> int:
+        return sum(1 for entry, _ in self._records[table] if kind is None or entry.kind == kind)

@@ -1,0 +1,305 @@
+"""The derived SQLite index beside the logs: id -> byte offset, plus kind and time.
+
+It is a cache. The JSONL logs are the truth: the index is brought up to date from
+its last indexed offset whenever it is read, and rebuilt when its log was
+truncated or replaced (see ``logfile.Fingerprint``). Deleting it loses nothing.
+Only lines that passed validation are indexed, so a line found through the index
+can be shown with a plain ``json.loads``. WAL mode and ``BEGIN IMMEDIATE`` make it
+safe with concurrent readers and writers in several processes.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import astuple
+from pathlib import Path
+
+from medlang.registry.errors import warn
+from medlang.registry.logfile import Fingerprint, LogFile, LogReader
+from medlang.registry.storage import Order, Table
+
+SCHEMA_VERSION = 1
+_BATCH = 20_000
+
+_SCHEMA = """
+CREATE TABLE meta (
+    tbl TEXT PRIMARY KEY, inode INTEGER NOT NULL, device INTEGER NOT NULL,
+    size INTEGER NOT NULL, head TEXT NOT NULL, tail TEXT NOT NULL, lines INTEGER NOT NULL
+);
+CREATE TABLE counts (tbl TEXT, kind TEXT, n INTEGER NOT NULL, PRIMARY KEY (tbl, kind));
+"""
+# seq is the rowid, so it is log order, and every index ends with it: ties on the
+# timestamp come out in log order.
+_TABLE_SCHEMA = """
+CREATE TABLE {t} (
+    seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, kind TEXT NOT NULL,
+    t INTEGER NOT NULL, off INTEGER NOT NULL, len INTEGER NOT NULL
+);
+CREATE INDEX {t}_time ON {t} (t);
+CREATE INDEX {t}_kind_time ON {t} (kind, t);
+"""
+_ORDER_BY = {
+    Order.LOG: "seq",
+    Order.NEWEST: "t DESC, seq ASC",
+    Order.OLDEST: "t ASC, seq ASC",
+}
+
+# Where one indexed record's line is: (id, byte offset, length).
+Location = tuple[str, int, int]
+
+
+class SqliteIndex:
+    def __init__(self, path: Path, logs: dict[Table, LogFile]) -> None:
+        self.path = path
+        self._logs = logs
+        self._conn: sqlite3.Connection | None = None
+        self._pid = -1
+        self._lock = threading.RLock()
+
+    # --- queries (each brings its table up to date first) -----------------
+
+    def locate(self, table: Table, record_id: str) -> Location | None:
+        with self._fresh(table) as conn:
+            row = conn.execute(f"SELECT id, off, len FROM {table} WHERE id = ?", (record_id,))
+            return row.fetchone()
+
+    def ids_with_prefix(self, table: Table, prefix: str, limit: int) -> list[str]:
+        with self._fresh(table) as conn:
+            rows = conn.execute(
+                f"SELECT id FROM {table} WHERE id >= ? AND id < ? ORDER BY id LIMIT ?",
+                (prefix, prefix + "~", limit),  # '~' sorts after every id character
+            )
+            return [row[0] for row in rows]
+
+    def select(
+        self, table: Table, kind: str | None, order: Order, limit: int | None
+    ) -> list[Location]:
+        where, params = ("WHERE kind = ?", [kind]) if kind is not None else ("", [])
+        sql = f"SELECT id, off, len FROM {table} {where} ORDER BY {_ORDER_BY[order]}"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        with self._fresh(table) as conn:
+            return conn.execute(sql, params).fetchall()
+
+    def count(self, table: Table, kind: str | None) -> int:
+        sql = "SELECT coalesce(sum(n), 0) FROM counts WHERE tbl = ?"
+        params = [str(table)]
+        if kind is not None:
+            sql += " AND kind = ?"
+            params.append(kind)
+        with self._fresh(table) as conn:
+            return conn.execute(sql, params).fetchone()[0]
+
+    def invalidate(self, table: Table) -> None:
+        """Forget everything indexed for ``table``; the next read re-indexes it."""
+        with self._lock, self._transaction() as conn:
+            _clear(conn, table)
+
+    # --- keeping up with the log -------------------------------------------
+
+    @contextmanager
+    def _fresh(self, table: Table) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            conn = self._connection()
+            self._refresh(conn, table)
+            yield conn
+
+    def _refresh(self, conn: sqlite3.Connection, table: Table) -> None:
+        log = self._logs[table]
+        try:
+            with log.reader() as reader:
+                known = _meta(conn, table)
+                if known and reader.size() == known[0].size and _unchanged(reader, known[0]):
+                    return  # the fast path: nothing new
+                with self._transaction() as conn:
+                    self._catch_up(conn, table, log, reader)
+        except FileNotFoundError:  # no log (any more): an empty table
+            if _meta(conn, table) is not None:
+                with self._transaction() as conn:
+                    _clear(conn, table)
+
+    def _catch_up(
+        self, conn: sqlite3.Connection, table: Table, log: LogFile, reader: LogReader
+    ) -> None:
+        end = reader.settled_size()
+        known = _meta(conn, table)  # again: another process may have indexed meanwhile
+        if known and (end < known[0].size or not _unchanged(reader, known[0])):
+            _clear(conn, table)  # truncated or replaced: start over
+            known = None
+        start, line_count = (known[0].size, known[1]) if known else (0, 0)
+        if known and start == end:
+            return
+        line_count = _index_lines(conn, table, log, reader, start, end, line_count)
+        fingerprint = reader.fingerprint(end)
+        conn.execute(
+            "INSERT OR REPLACE INTO meta VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (str(table), *astuple(fingerprint), line_count),
+        )
+
+    # --- the connection ------------------------------------------------------
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None or self._pid != os.getpid():  # never share one across fork
+            self._conn = self._open()
+            self._pid = os.getpid()
+        return self._conn
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            return _connect(self.path)
+        except sqlite3.Error:
+            pass
+        # A corrupt or foreign file: it is only a cache, so start a new one.
+        for suffix in ("", "-wal", "-shm"):
+            try:
+                os.unlink(f"{self.path}{suffix}")
+            except FileNotFoundError:
+                pass
+            except OSError:
+                break
+        try:
+            return _connect(self.path)
+        except (sqlite3.Error, OSError):
+            # e.g. a read-only registry: index in memory for this process only
+            return _connect(":memory:")
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        conn = self._connection()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+
+def _connect(path: Path | str) -> sqlite3.Connection:
+    if path != ":memory:" and not os.path.exists(path):
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600))
+    conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")  # a derived cache: losing the tail is fine
+        conn.execute("PRAGMA cache_size=-65536")
+        if conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+            _create_schema(conn)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _create_schema(conn: sqlite3.Connection) -> None:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        if conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+            tables = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            for (name,) in tables.fetchall():
+                conn.execute(f'DROP TABLE IF EXISTS "{name}"')
+            script = _SCHEMA + "".join(_TABLE_SCHEMA.format(t=table) for table in Table)
+            for statement in script.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def _meta(conn: sqlite3.Connection, table: Table) -> tuple[Fingerprint, int] | None:
+    """What the index knows about its log: fingerprint and line count, if anything."""
+    row = conn.execute(
+        "SELECT inode, device, size, head, tail, lines FROM meta WHERE tbl = ?", (str(table),)
+    ).fetchone()
+    return (Fingerprint(*row[:5]), row[5]) if row else None
+
+
+def _unchanged(reader: LogReader, known: Fingerprint) -> bool:
+    """Is the indexed part of the log still the same bytes in the same file?"""
+    return reader.size() >= known.size and reader.fingerprint(known.size) == known
+
+
+def _clear(conn: sqlite3.Connection, table: Table) -> None:
+    conn.execute(f"DELETE FROM {table}")
+    conn.execute("DELETE FROM counts WHERE tbl = ?", (str(table),))
+    conn.execute("DELETE FROM meta WHERE tbl = ?", (str(table),))
+
+
+def _index_lines(
+    conn: sqlite3.Connection,
+    table: Table,
+    log: LogFile,
+    reader: LogReader,
+    start: int,
+    end: int,
+    line_count: int,
+) -> int:
+    """Validate and index the lines in ``[start, end)``; returns the new line count."""
+    from medlang.registry import codec  # imports pydantic: only when there is news
+
+    batch: list[tuple[str, str, int, int, int, int]] = []
+    kinds: Counter[str] = Counter()
+    for offset, raw, terminated in reader.lines(start, end):
+        lineno = line_count + 1
+        if terminated:
+            line_count += 1
+        if not raw.strip():
+            continue
+        try:
+            record = codec.parse_line(table, raw, log.path, lineno)
+        except codec.BadLineError as error:
+            torn = "" if terminated else " (incomplete last line)"
+            warn(f"{error}; skipped{torn}")
+            continue
+        entry = codec.entry_of(table, record)
+        batch.append((entry.id, entry.kind, entry.time_us, offset, len(raw), lineno))
+        if len(batch) >= _BATCH:
+            _insert(conn, table, log, batch, kinds)
+            batch.clear()
+    _insert(conn, table, log, batch, kinds)
+    conn.executemany(
+        "INSERT INTO counts VALUES (?, ?, ?)"
+        " ON CONFLICT (tbl, kind) DO UPDATE SET n = n + excluded.n",
+        [(str(table), kind, n) for kind, n in kinds.items()],
+    )
+    return line_count
+
+
+def _insert(
+    conn: sqlite3.Connection,
+    table: Table,
+    log: LogFile,
+    batch: list[tuple[str, str, int, int, int, int]],
+    kinds: Counter[str],
+) -> None:
+    if not batch:
+        return
+    sql = f"INSERT INTO {table} (id, kind, t, off, len) VALUES (?, ?, ?, ?, ?)"
+    conn.execute("SAVEPOINT batch")
+    try:
+        conn.executemany(sql, (row[:5] for row in batch))
+    except sqlite3.IntegrityError:
+        # A repeated id somewhere in the batch: go row by row, keep the first.
+        conn.execute("ROLLBACK TO batch")
+        for row in batch:
+            try:
+                conn.execute(sql, row[:5])
+            except sqlite3.IntegrityError:
+                warn(
+                    f"{log.path}:{row[5]}: duplicate {table[:-1]} id {row[0]}; "
+                    "skipped (the first record with this id is kept)"
+                )
+                continue
+            kinds[row[1]] += 1
+    else:
+        kinds.update(row[1] for row in batch)
+    conn.execute("RELEASE batch")

@@ -1,0 +1,82 @@
+"""The storage interface: a few primitives every registry backend provides.
+
+Backends deal in stored JSON objects (plain dicts, exactly as written), never in
+pydantic models, so the fast ``mlc runs`` path can use them without importing
+pydantic. ``Registry`` (store.py) turns them into records. The contract tests in
+``tests/registry/test_storage_contract.py`` run against every backend.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from enum import Enum, StrEnum
+from typing import Any
+
+JsonObject = dict[str, Any]
+
+
+class Table(StrEnum):
+    """The two logs of a registry."""
+
+    RUNS = "runs"
+    ARTIFACTS = "artifacts"
+
+    @property
+    def time_field(self) -> str:
+        """The timestamp a table is ordered by."""
+        return "started_at" if self is Table.RUNS else "created_at"
+
+
+class Order(Enum):
+    LOG = "log"  # append order
+    NEWEST = "newest"  # newest timestamp first, ties in log order
+    OLDEST = "oldest"  # oldest timestamp first, ties in log order
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """What a backend indexes about one valid stored record."""
+
+    id: str
+    kind: str
+    time_us: int  # started_at / created_at, microseconds since the Unix epoch
+
+
+class RecordStore(ABC):
+    """An append-only store of JSON records in two tables, with id/kind/time queries.
+
+    Reads only ever return records that passed validation; records with an id seen
+    before in the same table are ignored (the first one wins).
+    """
+
+    @abstractmethod
+    def append(self, table: Table, line: bytes) -> None:
+        """Durably append one encoded record (compact JSON, no newline).
+
+        The caller has validated it. Must be safe with concurrent writers in other
+        processes, and the record must be on stable storage when this returns.
+        """
+
+    @abstractmethod
+    def get(self, table: Table, record_id: str) -> JsonObject | None:
+        """The record with this exact (normalized) id, or None."""
+
+    @abstractmethod
+    def ids_with_prefix(self, table: Table, prefix: str, limit: int) -> list[str]:
+        """Up to ``limit`` ids starting with ``prefix``, sorted."""
+
+    @abstractmethod
+    def select(
+        self,
+        table: Table,
+        *,
+        kind: str | None = None,
+        order: Order = Order.LOG,
+        limit: int | None = None,
+    ) -> list[JsonObject]:
+        """Records, optionally of one kind, in ``order``, at most ``limit`` of them."""
+
+    @abstractmethod
+    def count(self, table: Table, kind: str | None = None) -> int:
+        """How many records (of one kind, if given)."""

@@ -1,0 +1,160 @@
+"""``Registry``: the run & artifact registry's front door.
+
+Typed methods (``find_run``, ``load_runs`` ...) return pydantic records. The
+``*_json`` methods return the stored JSON objects as they are and never import
+pydantic: ``mlc runs`` uses them to answer in well under 100 ms.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from medlang.registry.errors import RegistryError
+from medlang.registry.ids import normalize_prefix, parse_uuid4
+from medlang.registry.kinds import ArtifactKind, RunKind
+from medlang.registry.paths import default_registry_root
+from medlang.registry.storage import JsonObject, Order, RecordStore, Table
+
+if TYPE_CHECKING:
+    from medlang.registry.model import ArtifactRecord, RunRecord
+
+_MAX_CANDIDATES = 10
+
+
+class Registry:
+    """A registry rooted at a directory; nothing is created there until the first write."""
+
+    def __init__(self, root: Path | str, *, store: RecordStore | None = None) -> None:
+        self.root = Path(root).expanduser()
+        if store is None:
+            from medlang.registry.jsonl_store import JsonlStore
+
+            store = JsonlStore(self.root)
+        self.store = store
+
+    @classmethod
+    def default(cls) -> Registry:
+        """The registry at ``$MEDLANG_REGISTRY``, else ``~/.medlang/registry``."""
+        return cls(default_registry_root())
+
+    def __repr__(self) -> str:
+        return f"Registry({str(self.root)!r})"
+
+    # --- writing -------------------------------------------------------------
+
+    def log_run(self, record: RunRecord) -> str:
+        """Append a run; it is on stable storage when this returns. Returns its id."""
+        return self._log(Table.RUNS, record, "RunRecord")
+
+    def log_artifact(self, record: ArtifactRecord) -> str:
+        """Append an artifact (log it before the run that references it). Returns its id."""
+        return self._log(Table.ARTIFACTS, record, "ArtifactRecord")
+
+    def _log(self, table: Table, record: object, expected: str) -> str:
+        from medlang.registry import codec
+
+        model = codec.model_for(table)
+        if not isinstance(record, model):
+            raise TypeError(f"expected a {expected}, got {type(record).__name__}")
+        self.store.append(table, codec.encode(record))
+        return record.id
+
+    # --- typed reads ---------------------------------------------------------
+
+    def load_runs(self) -> list[RunRecord]:
+        """Every valid run in log order (bad lines are skipped with a warning)."""
+        return self._records(Table.RUNS, self.store.select(Table.RUNS))
+
+    def load_artifacts(self) -> list[ArtifactRecord]:
+        return self._records(Table.ARTIFACTS, self.store.select(Table.ARTIFACTS))
+
+    def find_run(self, run_id: str) -> RunRecord | None:
+        """The run with this full id; a malformed id raises ``InvalidIdError``."""
+        found = self.run_json(parse_uuid4(run_id, "run id"))
+        return self._records(Table.RUNS, [found])[0] if found else None
+
+    def find_artifact(self, artifact_id: str) -> ArtifactRecord | None:
+        found = self.artifact_json(parse_uuid4(artifact_id, "artifact id"))
+        return self._records(Table.ARTIFACTS, [found])[0] if found else None
+
+    def find_runs_by_kind(self, kind: RunKind | str) -> list[RunRecord]:
+        """Runs of one kind in log order; an unknown kind raises ``UnknownKindError``."""
+        return self._records(Table.RUNS, self.runs_json(kind=kind))
+
+    def find_artifacts_by_kind(self, kind: ArtifactKind | str) -> list[ArtifactRecord]:
+        return self._records(Table.ARTIFACTS, self.artifacts_json(kind=kind))
+
+    def recent_runs(self, n: int) -> list[RunRecord]:
+        """The ``n`` newest runs by ``started_at``, newest first, ties in log order."""
+        return self._records(Table.RUNS, self.runs_json(order=Order.NEWEST, limit=n))
+
+    def runs_by_start(self, kind: RunKind | str | None = None) -> list[RunRecord]:
+        """All runs (of one kind, if given), oldest ``started_at`` first, ties in log order."""
+        return self._records(Table.RUNS, self.runs_json(kind=kind, order=Order.OLDEST))
+
+    def count_runs(self, kind: RunKind | str | None = None) -> int:
+        return self.store.count(Table.RUNS, _kind_name(RunKind, kind))
+
+    def count_artifacts(self, kind: ArtifactKind | str | None = None) -> int:
+        return self.store.count(Table.ARTIFACTS, _kind_name(ArtifactKind, kind))
+
+    # --- ids -----------------------------------------------------------------
+
+    def resolve_run_id(self, prefix: str) -> str:
+        """The full id of the one run whose id starts with ``prefix`` (>= 4 characters)."""
+        return self._resolve(Table.RUNS, prefix)
+
+    def resolve_artifact_id(self, prefix: str) -> str:
+        return self._resolve(Table.ARTIFACTS, prefix)
+
+    def _resolve(self, table: Table, prefix: str) -> str:
+        what = "run" if table is Table.RUNS else "artifact"
+        cleaned = normalize_prefix(prefix, f"{what} id")
+        matches = self.store.ids_with_prefix(table, cleaned, _MAX_CANDIDATES + 1)
+        if not matches:
+            raise RegistryError(f"no {what} with id {prefix!r} in {self.root}")
+        if len(matches) > 1:
+            shown = ", ".join(matches[:_MAX_CANDIDATES])
+            more = " ..." if len(matches) > _MAX_CANDIDATES else ""
+            raise RegistryError(f"{what} id prefix {prefix!r} is ambiguous: {shown}{more}")
+        return matches[0]
+
+    # --- stored JSON (no pydantic) -------------------------------------------
+
+    def run_json(self, run_id: str) -> JsonObject | None:
+        """The stored run with this exact lowercase id."""
+        return self.store.get(Table.RUNS, run_id)
+
+    def artifact_json(self, artifact_id: str) -> JsonObject | None:
+        return self.store.get(Table.ARTIFACTS, artifact_id)
+
+    def runs_json(
+        self,
+        kind: RunKind | str | None = None,
+        order: Order = Order.LOG,
+        limit: int | None = None,
+    ) -> list[JsonObject]:
+        kind_name = _kind_name(RunKind, kind)
+        return self.store.select(Table.RUNS, kind=kind_name, order=order, limit=limit)
+
+    def artifacts_json(
+        self,
+        kind: ArtifactKind | str | None = None,
+        order: Order = Order.LOG,
+        limit: int | None = None,
+    ) -> list[JsonObject]:
+        kind_name = _kind_name(ArtifactKind, kind)
+        return self.store.select(Table.ARTIFACTS, kind=kind_name, order=order, limit=limit)
+
+    @staticmethod
+    def _records(table: Table, objects: list[JsonObject]) -> list:
+        from medlang.registry import codec
+
+        return [codec.to_record(table, obj) for obj in objects]
+
+
+def _kind_name(enum_type: type[RunKind] | type[ArtifactKind], kind: object) -> str | None:
+    if kind is None:
+        return None
+    return enum_type.parse(kind).value
