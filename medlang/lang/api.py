@@ -140,7 +140,9 @@ class Program:
             try:
                 return interpreter.call_function(ref, list(args))
             except RecursionError:
-                raise interpreter.error("recursion too deep", _innermost_span(interpreter)) from None
+                raise interpreter.error(
+                    "recursion too deep", _innermost_span(interpreter)
+                ) from None
             except (MedLangError, MedLangRuntimeError):
                 raise
             except Exception as error:
@@ -153,12 +155,19 @@ class Program:
         entry = self._graph.entry
         zero_arg = [f.name for f in self.functions() if not f.params]
         listed = ", ".join(zero_arg) if zero_arg else "(none)"
+        hint = f"functions that can be run without arguments: {listed}"
+        span = Span(1, 1, 1, 2)
         if missing:
             message = f"no function '{fn_name}' in {entry.display_path}"
         else:
-            message = f"function '{fn_name}' does not take {n_args} argument(s)"
-        hint = f"functions that can be run without arguments: {listed}"
-        return make("error", message, entry.display_path, Span(1, 1, 1, 2), entry.source, hint)
+            info = next(f for f in self.functions() if f.name == fn_name)
+            params = ", ".join(f"{name}: {type_}" for name, type_ in info.params)
+            message = (
+                f"function '{fn_name}' takes {len(info.params)} argument(s) ({params}), "
+                f"but {n_args} were given"
+            )
+            span = _find_decl(entry.tree, fn_name).name_span
+        return make("error", message, entry.display_path, span, entry.source, hint)
 
 
 # ---- helpers ------------------------------------------------------------------------
@@ -238,7 +247,17 @@ def _on_big_stack(work: Callable[[], T]) -> T:
         except BaseException as error:  # handed to the calling thread below
             outcome["error"] = error
 
-    sys.setrecursionlimit(max(sys.getrecursionlimit(), _RECURSION_LIMIT))
+    # The limit is process-wide: raise it for this call only, then restore it so
+    # embedding programs (pytest, hypothesis) keep their own.
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, _RECURSION_LIMIT))
+    try:
+        return _start_and_wait(target, outcome)
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+def _start_and_wait(target: Callable[[], None], outcome: dict[str, object]):
     previous = threading.stack_size()
     threading.stack_size(_STACK_BYTES)
     try:

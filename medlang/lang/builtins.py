@@ -279,7 +279,9 @@ def _sort_rule(args: list[Type]) -> Type:
     _arity(args, 1)
     element = _vector(args, 0)
     if not (is_ordered(element) or isinstance(element, AnyType)):
-        raise BuiltinTypeError(f"can only sort Int, Float or String vectors, not Vector<{element}>", 0)
+        raise BuiltinTypeError(
+            f"can only sort Int, Float or String vectors, not Vector<{element}>", 0
+        )
     return VectorType(element)
 
 

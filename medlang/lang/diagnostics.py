@@ -170,6 +170,21 @@ class MedLangRuntimeError(Exception):
         )
         text = render(located)
         if self.trace:
-            lines = [f"  {name} at {path}:{line}:{col}" for name, path, line, col in self.trace]
-            text += "\ncall trace:\n" + "\n".join(lines)
+            text += "\ncall trace:\n" + "\n".join(_trace_lines(self.trace))
         return text
+
+
+def _trace_lines(trace: list[tuple[str, str, int, int]]) -> list[str]:
+    """One line per frame, runs of identical frames (deep recursion) folded."""
+    lines: list[str] = []
+    index = 0
+    while index < len(trace):
+        run = 1
+        while index + run < len(trace) and trace[index + run] == trace[index]:
+            run += 1
+        name, path, line, col = trace[index]
+        lines.append(f"  {name} at {path}:{line}:{col}")
+        if run > 1:
+            lines.append(f"  ... the same call {run - 1} more time(s)")
+        index += run
+    return lines

@@ -35,8 +35,7 @@ class FnRef:
 def link_functions(modules: list[LoadedModule]) -> dict[LoadedModule, dict[str, FnRef]]:
     """Per module, the functions visible by plain name: its own, then imported ones."""
     own = {
-        m: {i.name: FnRef(i, m) for i in m.tree.items if isinstance(i, ast.FnDecl)}
-        for m in modules
+        m: {i.name: FnRef(i, m) for i in m.tree.items if isinstance(i, ast.FnDecl)} for m in modules
     }
     linked: dict[LoadedModule, dict[str, FnRef]] = {}
     for module in modules:
@@ -444,4 +443,3 @@ def _matches(pattern: ast.Pattern, value: Value, bindings: dict[str, Value]) -> 
     if kind is ast.POr:
         return any(_matches(alt, value, bindings) for alt in pattern.alternatives)
     return False
-

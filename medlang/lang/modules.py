@@ -110,15 +110,23 @@ class Loader:
         candidates = self.candidates(node.module, importer.path.parent)
         found = next((c for c in candidates if c.is_file()), None)
         if found is None:
-            self._error(importer, node.module_span, f"unknown module '{node.module}'",
-                        self._not_found_hint(node.module, candidates))
+            self._error(
+                importer,
+                node.module_span,
+                f"unknown module '{node.module}'",
+                _stdlib_suggestion(node.module) or self._not_found_hint(node.module, candidates),
+            )
             return None
         found = found.resolve()
         if found in self._stack:
-            cycle = self._stack[self._stack.index(found):] + [found]
+            cycle = self._stack[self._stack.index(found) :] + [found]
             names = " -> ".join(self._name_of(p) for p in cycle)
-            self._error(importer, node.module_span, f"import cycle: {names}",
-                        "modules may not import each other; move the shared part to a third module")
+            self._error(
+                importer,
+                node.module_span,
+                f"import cycle: {names}",
+                "modules may not import each other; move the shared part to a third module",
+            )
             return None
         return self._load(found, fallback_name=node.module)
 
@@ -127,7 +135,9 @@ class Loader:
         return module.name if module is not None else path.stem
 
     def _error(self, module: LoadedModule, span: Span, message: str, hint: str | None) -> None:
-        self.diagnostics.append(make("error", message, module.display_path, span, module.source, hint))
+        self.diagnostics.append(
+            make("error", message, module.display_path, span, module.source, hint)
+        )
 
     @staticmethod
     def _not_found_hint(name: str, candidates: list[Path]) -> str:
@@ -165,6 +175,25 @@ class Loader:
         env = os.environ.get("MEDLANG_PATH", "")
         dirs = [Path(p) for p in env.split(os.pathsep) if p]
         return [d.expanduser() for d in (*dirs, *map(Path, search_path))]
+
+
+def _stdlib_suggestion(module_name: str) -> str | None:
+    """For a misspelt ``med.*`` module, the closest stdlib module's name."""
+    if not module_name.startswith("med."):
+        return None
+    import difflib
+
+    try:
+        root = stdlib_dir()
+    except FileNotFoundError:
+        return None
+    known = [
+        ".".join(p.relative_to(root).with_suffix("").parts) for p in root.rglob("*.medlang")
+    ]
+    close = difflib.get_close_matches(module_name, known, n=1, cutoff=0.6)
+    if not close:
+        return None
+    return f"did you mean '{close[0]}'? stdlib modules: {', '.join(sorted(known))}"
 
 
 def _unique(paths: list[Path]) -> list[Path]:

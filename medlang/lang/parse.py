@@ -76,7 +76,9 @@ def parse_module(source: str, path: str) -> ast.Module:
 
 def _too_deep(path: str, source: str) -> ParseFailure:
     span = Span(1, 1, 1, 2)
-    return ParseFailure([make("error", "program is nested too deeply to parse", path, span, source)])
+    return ParseFailure(
+        [make("error", "program is nested too deeply to parse", path, span, source)]
+    )
 
 
 # ---- syntax errors in plain words -------------------------------------------------
@@ -285,7 +287,9 @@ class _AstBuilder(Transformer):
             tail = stmts.pop()
         elif stmts and isinstance(stmts[-1], _OpenBlocklike):
             tail = stmts.pop().expr
-        stmts = [ast.ExprStmt(s.expr, s.expr.span) if isinstance(s, _OpenBlocklike) else s for s in stmts]
+        stmts = [
+            ast.ExprStmt(s.expr, s.expr.span) if isinstance(s, _OpenBlocklike) else s for s in stmts
+        ]
         return ast.Block(tuple(stmts), tail, _span(meta))
 
     def let_stmt(self, meta, children):
@@ -503,4 +507,3 @@ _STMT_TYPES = (
     ast.ExprStmt,
     _OpenBlocklike,
 )
-

@@ -70,9 +70,19 @@ def test_lines_are_compact_json_with_fields_in_order(registry):
     line = (registry.root / "runs.jsonl").read_text().splitlines()[0]
     keys = list(json.loads(line))
     assert keys[:12] == [
-        "id", "kind", "started_at", "finished_at", "project_root", "module_path",
-        "evidence_program", "git_commit", "git_dirty", "config", "metrics", "artifacts",
-    ]  # fmt: skip
+        "id",
+        "kind",
+        "started_at",
+        "finished_at",
+        "project_root",
+        "module_path",
+        "evidence_program",
+        "git_commit",
+        "git_dirty",
+        "config",
+        "metrics",
+        "artifacts",
+    ]
     assert ", " not in line and '": ' not in line
     assert json.loads(line)["started_at"] == "2025-01-23T14:33:10.123456Z"
 
