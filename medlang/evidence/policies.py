@@ -96,7 +96,9 @@ def train_policy_rl(
     }
     write_json_atomic(out_policy, policy)
     if out_report:
-        window_means = [float(returns[i : i + window].mean()) for i in range(0, len(returns), window)]
+        window_means = [
+            float(returns[i : i + window].mean()) for i in range(0, len(returns), window)
+        ]
         report = {k: v for k, v in metrics.items() if k != "training_time_s"}
         write_json_atomic(out_report, {**report, "mean_return_per_window": window_means})
     inputs = {"evidence_program": loaded.record()}

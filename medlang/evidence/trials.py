@@ -99,7 +99,9 @@ def _simulate_and_log(request, loaded, backend, cfg, surrogate, inputs, out, com
         metrics["rmse"] = metrics["mae"] = 0.0
     metrics["ORR_by_arm"] = outcome.summary.orr_by_arm
     metrics["DLT_rate_by_arm"] = outcome.summary.dlt_rate_by_arm
-    write_json_atomic(out, _result_document(loaded, backend, cfg, spec, population, outcome, metrics))
+    write_json_atomic(
+        out, _result_document(loaded, backend, cfg, spec, population, outcome, metrics)
+    )
     recorded = {"command": command, **cfg.model_dump(mode="json"), "inputs": inputs}
     run_id = None
     if request.log:
