@@ -140,9 +140,10 @@ def load_policy(path: Path, loaded: LoadedProgram, env: dict):
         )
     recorded_env = data.get("env") if isinstance(data.get("env"), dict) else {}
     for key, value in env.items():
-        if recorded_env.get(key) != value:
+        trained = recorded_env.get(key)
+        if trained != value:
             raise EvidenceError(
-                f"{path}: field 'env.{key}': the policy was trained with {recorded_env.get(key)!r}, "
+                f"{path}: field 'env.{key}': the policy was trained with {trained!r}, "
                 f"the env config says {value!r}"
             )
     try:
