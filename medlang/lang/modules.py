@@ -187,9 +187,7 @@ def _stdlib_suggestion(module_name: str) -> str | None:
         root = stdlib_dir()
     except FileNotFoundError:
         return None
-    known = [
-        ".".join(p.relative_to(root).with_suffix("").parts) for p in root.rglob("*.medlang")
-    ]
+    known = [".".join(p.relative_to(root).with_suffix("").parts) for p in root.rglob("*.medlang")]
     close = difflib.get_close_matches(module_name, known, n=1, cutoff=0.6)
     if not close:
         return None
