@@ -192,3 +192,22 @@ def test_progress_and_summary_are_silenced_by_quiet(project):
         "run-evidence", "--backend", "mechanistic", "--out", project.path("r.json"), "--quiet"
     )
     assert result.output == ""
+
+
+def test_mlc_run_log_simulates_and_logs_the_returned_program(project, monkeypatch):
+    monkeypatch.chdir(project.root)
+    out = project.path("r.json")
+    program = project.path("small_evidence.medlang")
+    result = project.mlc("run", program, "--log", "--backend", "mechanistic", "--out", out)
+    run = find(project, logged_id(result))
+    assert str(run.kind) == "EvidenceMechanistic"
+    assert (run.evidence_program, run.module_path) == ("SmallEvidence", program)
+    assert json.loads(Path(out).read_text())["summary"]["n_patients"] == 24
+
+
+def test_mlc_run_log_refuses_a_program_without_evidence(project):
+    script = project.root / "hello.medlang"
+    script.write_text('fn main() { println("hello"); }\n')
+    result = project.mlc("run", str(script), "--log", expect=1)
+    assert "'main' returns Unit" in result.stderr and "EvidenceProgram" in result.stderr
+    assert project.runs() == []
