@@ -17,7 +17,7 @@ import click
 
 
 @click.command("run")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path))
 @click.option(
     "--fn",
     "fn_name",

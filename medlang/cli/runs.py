@@ -81,6 +81,7 @@ def _limit_option(what: str) -> Callable[[F], F]:
     return click.option(
         "-n",
         "limit",
+        metavar="N",
         type=click.IntRange(min=1),
         default=20,
         show_default=True,
@@ -98,13 +99,21 @@ _json_option = click.option(
 
 @click.group()
 def runs() -> None:
-    """Query the runs in the registry."""
+    """Query the runs in the registry.
+
+    \b
+    Examples:
+      mlc runs list --kind EvidenceHybrid -n 5 -v
+      mlc runs list --json | jq .metrics
+      mlc runs show 6a14c8a2
+      mlc runs export-config --id 6a14c8a2 --out rerun/config.json
+    """
 
 
 @runs.command("list")
 @_kind_option(RunKind, "runs")
 @_limit_option("runs")
-@click.option("-v", "--verbose", is_flag=True, help="Add module, evidence program and git columns.")
+@click.option("-v", "--verbose", is_flag=True, help="Add module and git commit columns.")
 @_json_option
 @click.pass_context
 @_user_errors
@@ -130,9 +139,11 @@ def list_runs(
 
 
 @runs.command("show")
-@click.argument("run_id", metavar="ID", required=False)
+@click.argument("run_id", metavar="[ID]", required=False)
 @click.option("--id", "id_option", metavar="ID", help="The run id (or a unique prefix of it).")
-@_json_option
+@click.option(
+    "--json", "as_json", is_flag=True, help="The run and its artifacts as one compact JSON object."
+)
 @click.pass_context
 @_user_errors
 def show_run(ctx: click.Context, run_id: str | None, id_option: str | None, as_json: bool) -> None:
@@ -249,7 +260,7 @@ def list_artifacts(ctx: click.Context, kind: str | None, limit: int, as_json: bo
 
 
 @artifacts.command("show")
-@click.argument("artifact_id", metavar="ID", required=False)
+@click.argument("artifact_id", metavar="[ID]", required=False)
 @click.option("--id", "id_option", metavar="ID", help="The artifact id (or a unique prefix).")
 @click.pass_context
 @_user_errors

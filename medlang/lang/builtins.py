@@ -13,7 +13,8 @@ Vectors    len, push(v, x) -> new vector, concat(v, w), range(a, b) -> [a, b),
            reverse(v), sort(v) (Int/Float/String elements), sum(v) (Int/Float),
            get(v, i) -> Option<T>, contains(v, x)
 Options    is_some, is_none, unwrap(o) (runtime error on None), unwrap_or(o, default)
-Maps       len, get(m, key) -> Option<T>, keys(m) -> sorted Vector<String>,
+Maps       empty_map() -> Map<String, T> (T from context), len, get(m, key) -> Option<T>,
+           keys(m) -> sorted Vector<String>,
            contains_key(m, key), insert(m, key, value) -> new map
 Strings    len, pad_left(s, width), pad_right(s, width), substring(s, start, end),
            starts_with, ends_with, contains(s, sub), join(v, sep), split(s, sep),
@@ -533,6 +534,7 @@ BUILTINS: dict[str, Builtin] = dict(
         _entry("keys", _keys_rule, lambda ctx, m: tuple(sorted(m))),
         _entry("contains_key", _contains_key_rule, lambda ctx, m, k: k in m),
         _entry("insert", _insert_rule, _insert),
+        _entry("empty_map", lambda a: (_arity(a, 0), MapType(ANY))[1], lambda ctx: {}),
         _entry("pad_left", _fixed((STRING, INT), STRING), lambda ctx, s, w: s.rjust(w)),
         _entry("pad_right", _fixed((STRING, INT), STRING), lambda ctx, s, w: s.ljust(w)),
         _entry("substring", _fixed((STRING, INT, INT), STRING), _substring),

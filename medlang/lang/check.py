@@ -229,10 +229,7 @@ def _import(scope: ModuleScope, scopes: dict[LoadedModule, ModuleScope]) -> None
             continue
         source = scopes[target]
         exports = exported_names(target)
-        if node.names is None:
-            wanted = [(name, node.span) for name in exports]
-        else:
-            wanted = list(node.names)
+        wanted = node.names if node.names is not None else [(n, node.span) for n in exports]
         for name, span in wanted:
             if name not in exports:
                 _unknown_import(scope, target, name, span, exports)

@@ -142,13 +142,15 @@ class BodyChecker:
         if body.tail is None and not diverges(body):
             self.error(
                 _closing_brace(body.span),
-                f"function '{self.sig.name}' must return {wanted}, but its body ends without a value",
+                f"function '{self.sig.name}' must return {wanted}, "
+                "but its body ends without a value",
                 "end the body with an expression (no ';') or a `return`",
             )
         elif body.tail is not None and not compatible(wanted, actual):
             self.error(
                 body.tail.span,
-                f"function '{self.sig.name}' returns {wanted}, but this expression has type {actual}",
+                f"function '{self.sig.name}' returns {wanted}, "
+                f"but this expression has type {actual}",
             )
 
     def block(self, block: ast.Block, scope: Scope, expected: Type | None = None) -> Type:
@@ -186,7 +188,8 @@ class BodyChecker:
         if not var.mutable:
             self.error(
                 stmt.name_span,
-                f"cannot assign to '{stmt.name}': it was declared with `let` at line {var.span.line}",
+                f"cannot assign to '{stmt.name}': "
+                f"it was declared with `let` at line {var.span.line}",
                 "declare it with `var` to make it assignable",
             )
         if not compatible(var.type, actual):
@@ -240,7 +243,10 @@ class BodyChecker:
         actual = self.expr(stmt.value, scope, wanted)
         if not compatible(wanted, actual):
             if wanted == UNIT:
-                message = f"function '{self.sig.name}' returns nothing, but `return` has a value of type {actual}"
+                message = (
+                    f"function '{self.sig.name}' returns nothing, "
+                    f"but `return` has a value of type {actual}"
+                )
                 hint = f"declare the return type: fn {self.sig.name}(...) -> {actual}"
             else:
                 message = (

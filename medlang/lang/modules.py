@@ -12,6 +12,7 @@ Resolution of ``import a.b.c``:
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -150,10 +151,8 @@ class Loader:
         parts = module_name.split(".")
         found: list[Path] = []
         if parts[0] == "med":
-            try:
+            with contextlib.suppress(FileNotFoundError):  # stdlib missing: project only
                 found.append(stdlib_dir().joinpath(*parts).with_suffix(".medlang"))
-            except FileNotFoundError:
-                pass
         dirs = [importer_dir, *self._project_dirs()]
         for directory in _unique(dirs):
             for start in range(len(parts)):

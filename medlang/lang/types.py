@@ -142,8 +142,8 @@ def join(a: Type, b: Type) -> Type:
 
 
 def is_numeric(t: Type) -> bool:
-    return t == INT or t == FLOAT
+    return t in (INT, FLOAT)
 
 
 def is_ordered(t: Type) -> bool:
-    return t == INT or t == FLOAT or t == STRING
+    return t in (INT, FLOAT, STRING)

@@ -10,21 +10,24 @@ safe with concurrent readers and writers in several processes.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import astuple
 from pathlib import Path
+from typing import TypeVar
 
-from medlang.registry.errors import warn
+from medlang.registry.errors import note, warn
 from medlang.registry.logfile import Fingerprint, LogFile, LogReader
 from medlang.registry.storage import Order, Table
 
 SCHEMA_VERSION = 1
 _BATCH = 20_000
+_ANNOUNCE_BYTES = 64 << 20  # say why the command is slow, once
 
 _SCHEMA = """
 CREATE TABLE meta (
@@ -49,6 +52,8 @@ _ORDER_BY = {
     Order.OLDEST: "t ASC, seq ASC",
 }
 
+T = TypeVar("T")
+
 # Where one indexed record's line is: (id, byte offset, length).
 Location = tuple[str, int, int]
 
@@ -64,17 +69,13 @@ class SqliteIndex:
     # --- queries (each brings its table up to date first) -----------------
 
     def locate(self, table: Table, record_id: str) -> Location | None:
-        with self._fresh(table) as conn:
-            row = conn.execute(f"SELECT id, off, len FROM {table} WHERE id = ?", (record_id,))
-            return row.fetchone()
+        sql = f"SELECT id, off, len FROM {table} WHERE id = ?"
+        return self._query(table, lambda conn: conn.execute(sql, (record_id,)).fetchone())
 
     def ids_with_prefix(self, table: Table, prefix: str, limit: int) -> list[str]:
-        with self._fresh(table) as conn:
-            rows = conn.execute(
-                f"SELECT id FROM {table} WHERE id >= ? AND id < ? ORDER BY id LIMIT ?",
-                (prefix, prefix + "~", limit),  # '~' sorts after every id character
-            )
-            return [row[0] for row in rows]
+        sql = f"SELECT id FROM {table} WHERE id >= ? AND id < ? ORDER BY id LIMIT ?"
+        params = (prefix, prefix + "~", limit)  # '~' sorts after every id character
+        return self._query(table, lambda conn: [row[0] for row in conn.execute(sql, params)])
 
     def select(
         self, table: Table, kind: str | None, order: Order, limit: int | None
@@ -84,8 +85,7 @@ class SqliteIndex:
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)
-        with self._fresh(table) as conn:
-            return conn.execute(sql, params).fetchall()
+        return self._query(table, lambda conn: conn.execute(sql, params).fetchall())
 
     def count(self, table: Table, kind: str | None) -> int:
         sql = "SELECT coalesce(sum(n), 0) FROM counts WHERE tbl = ?"
@@ -93,22 +93,29 @@ class SqliteIndex:
         if kind is not None:
             sql += " AND kind = ?"
             params.append(kind)
-        with self._fresh(table) as conn:
-            return conn.execute(sql, params).fetchone()[0]
+        return self._query(table, lambda conn: conn.execute(sql, params).fetchone()[0])
 
     def invalidate(self, table: Table) -> None:
         """Forget everything indexed for ``table``; the next read re-indexes it."""
         with self._lock, self._transaction() as conn:
             _clear(conn, table)
 
-    # --- keeping up with the log -------------------------------------------
-
-    @contextmanager
-    def _fresh(self, table: Table) -> Iterator[sqlite3.Connection]:
+    def _query(self, table: Table, query: Callable[[sqlite3.Connection], T]) -> T:
+        """Bring ``table`` up to date, then run ``query``; a damaged index is rebuilt once."""
         with self._lock:
-            conn = self._connection()
-            self._refresh(conn, table)
-            yield conn
+            try:
+                conn = self._connection()
+                self._refresh(conn, table)
+                return query(conn)
+            except sqlite3.OperationalError:
+                raise  # locked, disk full ...: not the index's fault
+            except sqlite3.DatabaseError:  # e.g. "database disk image is malformed"
+                self._discard()
+                conn = self._connection()
+                self._refresh(conn, table)
+                return query(conn)
+
+    # --- keeping up with the log -------------------------------------------
 
     def _refresh(self, conn: sqlite3.Connection, table: Table) -> None:
         log = self._logs[table]
@@ -135,6 +142,8 @@ class SqliteIndex:
         start, line_count = (known[0].size, known[1]) if known else (0, 0)
         if known and start == end:
             return
+        if end - start > _ANNOUNCE_BYTES:
+            note(f"indexing {(end - start) / 1e6:.0f} MB of {log.path} (only new lines next time)")
         line_count = _index_lines(conn, table, log, reader, start, end, line_count)
         fingerprint = reader.fingerprint(end)
         conn.execute(
@@ -153,21 +162,31 @@ class SqliteIndex:
     def _open(self) -> sqlite3.Connection:
         try:
             return _connect(self.path)
-        except sqlite3.Error:
+        except (sqlite3.Error, OSError):
             pass
         # A corrupt or foreign file: it is only a cache, so start a new one.
+        self._remove_files()
+        try:
+            return _connect(self.path)
+        except (sqlite3.Error, OSError):
+            # e.g. a read-only registry: index in memory for this process only
+            return _connect(":memory:")
+
+    def _discard(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._conn.close()
+        self._conn = None
+        self._remove_files()
+
+    def _remove_files(self) -> None:
         for suffix in ("", "-wal", "-shm"):
             try:
                 os.unlink(f"{self.path}{suffix}")
             except FileNotFoundError:
                 pass
             except OSError:
-                break
-        try:
-            return _connect(self.path)
-        except (sqlite3.Error, OSError):
-            # e.g. a read-only registry: index in memory for this process only
-            return _connect(":memory:")
+                return
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -184,7 +203,7 @@ class SqliteIndex:
 def _connect(path: Path | str) -> sqlite3.Connection:
     if path != ":memory:" and not os.path.exists(path):
         os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600))
-    conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+    conn = sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
     try:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")  # a derived cache: losing the tail is fine

@@ -192,3 +192,12 @@ def test_registry_option_wins_over_environment(filled, tmp_path, monkeypatch):
     assert env_only.output == "No runs found\n"
     monkeypatch.setenv("MEDLANG_REGISTRY", str(filled.root))
     assert "Showing 7 of 7 runs" in CliRunner().invoke(cli, ["runs", "list"]).output
+
+
+def test_show_marks_artifacts_missing_from_the_log(registry):
+    registry.log_run(run(1, artifacts=[artifact(9).id]))
+    result = invoke(registry, "runs", "show", fixed_id(1))
+    assert result.exit_code == 0
+    assert result.output.endswith(
+        f"Artifacts (1):\n  {artifact(9).id}  (not found in artifacts.jsonl)\n"
+    )

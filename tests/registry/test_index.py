@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 
 import pytest
 
@@ -124,3 +125,26 @@ def test_a_deleted_log_empties_the_table(registry):
     assert registry.count_runs() == 0
     assert registry.runs_json(order=Order.NEWEST, limit=5) == []
     assert registry.count_artifacts() == 30
+
+
+def test_an_unusable_index_path_falls_back_to_memory(registry):
+    before = answers(registry)
+    for suffix in ("", "-wal", "-shm"):
+        path = f"{_index(registry)}{suffix}"
+        if os.path.exists(path):
+            os.unlink(path)
+    _index(registry).mkdir()  # e.g. not writable: the index cannot live there
+    assert answers(registry) == before
+
+
+def test_an_index_damaged_inside_is_rebuilt(registry):
+    before = answers(registry)
+    index = _index(registry)
+    Registry(registry.root).count_runs()
+    with sqlite3.connect(index) as conn:  # fold the WAL into the main file
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = bytearray(index.read_bytes())
+    page = 4096
+    data[page : len(data)] = b"\xff" * (len(data) - page)  # keep the header, ruin the pages
+    index.write_bytes(bytes(data))
+    assert answers(registry) == before

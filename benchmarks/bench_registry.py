@@ -1,0 +1,186 @@
+"""Registry benchmark: build registries of many runs and time what users wait for.
+
+    python benchmarks/bench_registry.py                  # 10k, 100k and 1M runs
+    python benchmarks/bench_registry.py --sizes 1000,10000
+
+Each registry lives in a temporary directory. Its runs.jsonl is written in bulk
+(as a long-lived registry would have grown), then the index is built once and
+timed. Then, per size: durable ``log_run`` (fsync included), ``find_run`` and
+``recent_runs(20)`` in-process, the catch-up after one new line, and cold
+``mlc runs show <id>`` / ``mlc runs list -n 20`` as fresh processes (wall time,
+Python start-up included). Prints a Markdown table of medians.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from medlang.registry import Registry, RunKind, RunRecord  # noqa: E402
+from medlang.registry.timestamps import format_timestamp  # noqa: E402
+
+KINDS = RunKind.names()
+START = datetime(2025, 1, 1, tzinfo=UTC)
+
+
+def run_line(rng: random.Random, index: int) -> str:
+    """A realistic run: config and nested metrics of a few hundred bytes."""
+    started = START + timedelta(seconds=index * 7 + rng.randrange(7))
+    record = {
+        "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+        "kind": KINDS[index % len(KINDS)],
+        "started_at": format_timestamp(started),
+        "finished_at": format_timestamp(started + timedelta(seconds=42)),
+        "project_root": "/home/ada/projects/oncology/trial",
+        "module_path": "/home/ada/projects/oncology/trial/src/trial.medlang",
+        "evidence_program": "OncologyTrial",
+        "git_commit": "3f2a9c1e" * 5,
+        "git_dirty": index % 5 == 0,
+        "config": {"seed": index, "n_patients": 400, "hybrid": {"threshold": 0.2}},
+        "metrics": {"orr": rng.random(), "per_arm": {"A": rng.random(), "B": rng.random()}},
+        "artifacts": [],
+        "env": {"python": "3.11.7", "medlang": "0.1.0", "platform": "Linux", "argv": ["mlc"]},
+    }
+    return json.dumps(record, separators=(",", ":"))
+
+
+def build(root: Path, size: int) -> list[str]:
+    """Write ``size`` runs straight into runs.jsonl; return a sample of their ids."""
+    rng = random.Random(size)
+    root.mkdir(mode=0o700, parents=True)
+    sample: list[str] = []
+    with open(root / "runs.jsonl", "w", encoding="utf-8") as log:
+        chunk: list[str] = []
+        for index in range(size):
+            line = run_line(rng, index)
+            chunk.append(line)
+            if index % max(1, size // 200) == 0:
+                sample.append(json.loads(line)["id"])
+            if len(chunk) == 10_000:
+                log.write("\n".join(chunk) + "\n")
+                chunk.clear()
+        if chunk:
+            log.write("\n".join(chunk) + "\n")
+    return sample
+
+
+def timed(action, repeat: int) -> float:
+    """Median seconds of ``repeat`` calls."""
+    samples = []
+    for _ in range(repeat):
+        began = time.perf_counter()
+        action()
+        samples.append(time.perf_counter() - began)
+    return statistics.median(samples)
+
+
+def cli_wall(root: Path, *args: str, repeat: int) -> float:
+    command = [sys.executable, "-m", "medlang", "--registry", str(root), *args]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+
+    def once() -> None:
+        subprocess.run(command, check=True, capture_output=True, env=env, cwd=REPO)
+
+    once()  # page cache warm, as for a user who just ran something
+    return timed(once, repeat)
+
+
+def new_run(index: int) -> RunRecord:
+    now = datetime.now(UTC)
+    return RunRecord(
+        id=str(uuid.uuid4()),
+        kind=RunKind.RLTrain,
+        started_at=now,
+        finished_at=now,
+        project_root="/home/ada/projects/oncology/trial",
+        config={"seed": index},
+        metrics={"reward": 1.0},
+    )
+
+
+def bench(size: int, workdir: Path) -> dict[str, float]:
+    root = workdir / f"reg-{size}"
+    began = time.perf_counter()
+    sample = build(root, size)
+    write_s = time.perf_counter() - began
+    registry = Registry(root)
+    began = time.perf_counter()
+    assert registry.count_runs() == size
+    index_s = time.perf_counter() - began
+
+    ids = iter(sample * 50)
+    find_s = timed(lambda: registry.find_run(next(ids)), min(2000, len(sample) * 50))
+    recent_s = timed(lambda: registry.recent_runs(20), 50)
+    counter = iter(range(10**9))
+    log_s = timed(lambda: registry.log_run(new_run(next(counter))), 300)
+
+    def append_then_read() -> None:
+        registry.log_run(new_run(next(counter)))
+        registry.count_runs()
+
+    catch_up_s = timed(append_then_read, 30) - log_s
+    show_s = cli_wall(root, "runs", "show", sample[len(sample) // 2], repeat=10)
+    prefix_s = cli_wall(root, "runs", "show", sample[1][:8], repeat=10)
+    list_s = cli_wall(root, "runs", "list", "-n", "20", repeat=10)
+    return {
+        "runs": size,
+        "log MB": (root / "runs.jsonl").stat().st_size / 1e6,
+        "bulk write s": write_s,
+        "index build s": index_s,
+        "log_run ms": log_s * 1e3,
+        "catch-up 1 line ms": catch_up_s * 1e3,
+        "find_run ms": find_s * 1e3,
+        "recent_runs(20) ms": recent_s * 1e3,
+        "mlc runs show ms": show_s * 1e3,
+        "mlc runs show <prefix> ms": prefix_s * 1e3,
+        "mlc runs list -n 20 ms": list_s * 1e3,
+    }
+
+
+def python_startup_ms() -> float:
+    return 1e3 * timed(lambda: subprocess.run([sys.executable, "-c", "pass"], check=True), 10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--sizes",
+        default="10000,100000,1000000",
+        help="comma-separated registry sizes (default: 10000,100000,1000000)",
+    )
+    parser.add_argument("--dir", type=Path, default=None, help="work here instead of a temp dir")
+    args = parser.parse_args()
+    sizes = [int(size) for size in args.sizes.split(",")]
+    with tempfile.TemporaryDirectory(dir=args.dir) as workdir:
+        results = []
+        for size in sizes:
+            results.append(bench(size, Path(workdir)))
+            print(f"done: {size} runs", file=sys.stderr, flush=True)
+    print(f"Python start-up (python -c pass): {python_startup_ms():.0f} ms\n")
+    keys = list(results[0])
+    print("| " + " | ".join(keys) + " |")
+    print("|" + "---:|" * len(keys))
+    for row in results:
+        cells = [f"{row[key]:,}" if key == "runs" else _fmt(row[key]) for key in keys]
+        print("| " + " | ".join(cells) + " |")
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.3f}" if value < 1 else f"{value:.1f}" if value < 100 else f"{value:.0f}"
+
+
+if __name__ == "__main__":
+    main()
