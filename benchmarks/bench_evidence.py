@@ -73,6 +73,36 @@ def block_cost(spec, population) -> tuple[float, float]:
     return t_all, t_small
 
 
+def rl_comparison(loaded) -> None:
+    """Q-learning with the example configs vs every fixed-dose policy, same patients."""
+    import numpy as np
+
+    from medlang.evidence.configs import EnvConfig, RLTrainConfig
+    from medlang.evidence.policies import _env_settings
+    from medlang.sim.rl import QLearning, greedy_rollouts, train_q
+
+    env = _env_settings(
+        EnvConfig.model_validate_json((EXAMPLE / "rl_env.json").read_text()), loaded
+    )
+    train = RLTrainConfig.model_validate_json((EXAMPLE / "rl_train.json").read_text())
+    spec = loaded.program.to_spec()
+    t_train, (table, _, _) = timed(lambda: train_q(spec, env, QLearning(**train.model_dump())), 1)
+    policies = {"Q-learning": table}
+    for level, dose in enumerate(env.dose_levels_mg):
+        fixed = np.zeros_like(table)
+        fixed[:, level] = 1.0
+        policies[f"fixed {dose:g} mg"] = fixed
+    print(f"\nQ-learning training ({train.episodes} episodes): {t_train:.1f} s")
+    print("\n| policy (200 fresh patients) | avg_reward | success_rate | response | DLT |")
+    print("|---|---|---|---|---|")
+    for name, policy in policies.items():
+        r = greedy_rollouts(spec, env, policy, 200, seed=2026)
+        print(
+            f"| {name} | {r.rewards.mean():.3f} | {r.success.mean():.3f} "
+            f"| {r.responder.mean():.3f} | {r.dlt.mean():.3f} |"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
@@ -115,6 +145,7 @@ def main() -> None:
             f"| {h['mech_fraction']:.3f} | {m['ORR']:.3f} / {h['ORR']:.3f} "
             f"| {m['DLT_rate']:.3f} / {h['DLT_rate']:.3f} |"
         )
+    rl_comparison(loaded)
     spec = loaded.program.to_spec()
     t_all, t_small = block_cost(spec, trial_population(spec))
     print(
