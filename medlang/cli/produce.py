@@ -46,6 +46,7 @@ def producer(command: Callable) -> Callable:
     def wrapper(ctx: click.Context, evidence_program, file, project, log, quiet, **options):
         from medlang.evidence.common import Request
         from medlang.evidence.errors import EvidenceError
+        from medlang.registry import RegistryError
 
         request = Request(
             evidence_program=evidence_program,
@@ -59,6 +60,8 @@ def producer(command: Callable) -> Callable:
             produced = command(request, **options)
         except EvidenceError as error:
             raise click.ClickException(str(error)) from None
+        except RegistryError as error:  # outputs are written; only logging failed
+            raise click.ClickException(f"run not logged: {error}") from None
         report(produced, quiet)
 
     return wrapper

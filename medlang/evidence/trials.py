@@ -10,6 +10,7 @@ from medlang.evidence.common import (
     check_output_path,
     json_safe,
     new_logger,
+    progress_bar,
     write_json_atomic,
 )
 from medlang.evidence.configs import (
@@ -48,7 +49,7 @@ def run_evidence(
     backend = normalise_backend(backend or loaded.program.backend)
     config = load_config(config_file, EvidenceRunConfig, command)
     cfg: EvidenceRunConfig = config.model
-    where = config.path or "config"
+    where = config.path or "(no config file given)"
     if cfg.backend is not None and normalise_backend(cfg.backend) != backend:
         raise EvidenceError(
             f"{where}: field 'backend': recorded for backend {cfg.backend}, not {backend}"
@@ -93,7 +94,8 @@ def _simulate_and_log(request, loaded, backend, cfg, surrogate, inputs, out, com
     population = trial_population(spec)
     started_at = utc_now()
     routing = Routing(cfg.strategy, cfg.mech_threshold, cfg.audit_fraction, cfg.audit_seed)
-    outcome = simulate_evidence(spec, population, routing, surrogate)
+    with progress_bar(spec.cycles, f"simulating ({backend.lower()})", request.quiet) as step:
+        outcome = simulate_evidence(spec, population, routing, surrogate, progress=step)
     metrics = dict(outcome.metrics)
     if backend == "Mechanistic":  # every endpoint is mechanistic: no surrogate error
         metrics["rmse"] = metrics["mae"] = 0.0

@@ -61,6 +61,7 @@ def run_evidence(
     population: Population,
     routing: Routing,
     surrogate: Surrogate | None,
+    progress=None,
 ) -> EvidenceOutcome:
     """Endpoints for every patient from the chosen backend, with the run's metrics."""
     started = time.perf_counter()
@@ -77,7 +78,7 @@ def run_evidence(
             mech_mask, predicted = np.zeros(n, dtype=bool), surrogate.predict(population)
     audit_mask = _audit_sample(~mech_mask, routing)
     simulate_mask = mech_mask | audit_mask
-    endpoints, mech_violations = _combine(spec, population, simulate_mask, predicted)
+    endpoints, mech_violations = _combine(spec, population, simulate_mask, predicted, progress)
     surr_used = ~simulate_mask
     surr_violations = (
         int(surrogate_violations(predicted.subset(surr_used)).sum()) if predicted else 0
@@ -120,6 +121,7 @@ def _combine(
     population: Population,
     simulate_mask: np.ndarray,
     predicted: Endpoints | None,
+    progress=None,
 ) -> tuple[Endpoints, int]:
     if predicted is None:
         best, nadir = np.full(population.n, np.nan), np.full(population.n, np.nan)
@@ -128,7 +130,7 @@ def _combine(
     violations = 0
     index = np.flatnonzero(simulate_mask)
     if len(index):
-        outcome = simulate(spec, population.subset(index))
+        outcome = simulate(spec, population.subset(index), progress=progress)
         best[index] = outcome.endpoints.best_rts
         nadir[index] = outcome.endpoints.anc_nadir
         violations = outcome.violations.total

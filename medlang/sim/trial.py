@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,9 +43,13 @@ def visit_cycles(spec: TrialSpec) -> list[int]:
 
 
 def simulate(
-    spec: TrialSpec, population: Population, block_size: int = DEFAULT_BLOCK_SIZE
+    spec: TrialSpec,
+    population: Population,
+    block_size: int = DEFAULT_BLOCK_SIZE,
+    progress: Callable[[int], None] | None = None,
 ) -> MechanisticOutcome:
-    """Solve every patient's PK/PD model over all cycles (same dose each cycle)."""
+    """Solve every patient's PK/PD model over all cycles (same dose each cycle);
+    ``progress`` is called with 1 after each cycle."""
     rates = Rates.of(population, spec.pk.molar_mass_g_per_mol)
     violations = ViolationCounter(population.n)
     state = initial_state(population)
@@ -69,6 +74,8 @@ def simulate(
             anc_nadir = result.anc_nadir
         if cycle in visits:
             best_rts = np.minimum(best_rts, state[TUMOUR] / baseline)
+        if progress is not None:
+            progress(1)
     return MechanisticOutcome(Endpoints(best_rts, anc_nadir), violations)
 
 

@@ -185,6 +185,19 @@ def test_rl_training_and_evaluation_are_logged_and_reproducible(project, tmp_pat
     assert artifact_kinds(project, eval_run) == ["RLEvalReport"]
     assert eval_run.metrics["n_simulations"] == 8
     assert rounded(untimed(eval_run.metrics)) == snapshot
+    exported_eval = tmp_path / "eval_config.json"
+    project.mlc("runs", "export-config", "--id", eval_run.id, "--out", str(exported_eval))
+    project.produce(
+        "eval-policy-rl",
+        "--env-config",
+        str(exported_eval),
+        "--policy",
+        project.path("policy.json"),
+        "--out-report",
+        str(tmp_path / "eval2.json"),
+    )  # episodes and seed come from the exported config
+    report = Path(project.path("eval_report.json")).read_bytes()
+    assert (tmp_path / "eval2.json").read_bytes() == report
 
 
 def test_progress_and_summary_are_silenced_by_quiet(project):
