@@ -78,12 +78,10 @@ def rl_comparison(loaded) -> None:
     import numpy as np
 
     from medlang.evidence.configs import EnvConfig, RLTrainConfig
-    from medlang.evidence.policies import _env_settings
+    from medlang.evidence.policies import env_settings
     from medlang.sim.rl import QLearning, greedy_rollouts, train_q
 
-    env = _env_settings(
-        EnvConfig.model_validate_json((EXAMPLE / "rl_env.json").read_text()), loaded
-    )
+    env = env_settings(EnvConfig.model_validate_json((EXAMPLE / "rl_env.json").read_text()), loaded)
     train = RLTrainConfig.model_validate_json((EXAMPLE / "rl_train.json").read_text())
     spec = loaded.program.to_spec()
     t_train, (table, _, _) = timed(lambda: train_q(spec, env, QLearning(**train.model_dump())), 1)

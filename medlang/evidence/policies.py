@@ -29,7 +29,7 @@ POLICY_FORMAT = "medlang-rl-policy/1"
 TRAIN, EVAL = "train-policy-rl", "eval-policy-rl"
 
 
-def _env_settings(env: EnvConfig, loaded: LoadedProgram):
+def env_settings(env: EnvConfig, loaded: LoadedProgram):
     from medlang.sim.rl import EnvSettings
 
     return EnvSettings(
@@ -56,10 +56,8 @@ def train_policy_rl(
     out_policy: Path,
     out_report: Path | None,
 ) -> Produced:
-    import numpy as np
-
     from medlang.registry import log_rl_train, utc_now
-    from medlang.sim.rl import QLearning, convergence_episode, train_q
+    from medlang.sim.rl import QLearning, train_q
 
     loaded = _load_program(request)
     env_file = load_config(env_config, EnvConfig, TRAIN, section="env")
@@ -68,49 +66,23 @@ def train_policy_rl(
         verify_input(config, "evidence_program", loaded.module_sha256, loaded.module_path)
     out_policy = check_output_path(out_policy, "--out-policy")
     out_report = check_output_path(out_report, "--out-report") if out_report else None
-    env, cfg = _env_settings(env_file.model, loaded), train_file.model
-    q = QLearning(**cfg.model_dump())
+    env, cfg = env_settings(env_file.model, loaded), train_file.model
     started_at, started = utc_now(), time.perf_counter()
     with progress_bar(cfg.episodes, "training policy", request.quiet) as step:
-        table, returns, epsilon = train_q(loaded.program.to_spec(), env, q, progress=step)
-    window = min(cfg.convergence_window, len(returns))
-    metrics = {
-        "avg_reward": float(returns[-window:].mean()),  # last convergence window
-        "final_epsilon": epsilon,
-        "convergence_episodes": convergence_episode(
-            returns, cfg.convergence_window, cfg.convergence_tolerance
-        ),
-        "episodes": cfg.episodes,
-        "training_time_s": time.perf_counter() - started,
-    }
+        table, returns, epsilon = train_q(
+            loaded.program.to_spec(), env, QLearning(**cfg.model_dump()), progress=step
+        )
+    metrics = _training_metrics(cfg, returns, epsilon)
+    metrics["training_time_s"] = time.perf_counter() - started
     resolved_env = _resolved_env(env_file.model, loaded)
-    policy = {
-        "format": POLICY_FORMAT,
-        "evidence_program": loaded.function,
-        "program_fingerprint": loaded.program.fingerprint(),
-        "env": resolved_env,
-        "state_shape": list(env.state_shape),
-        "state_index": "(cycle * n_anc_bins + anc_bin) * n_rts_bins + rts_bin",
-        "seed": cfg.seed,
-        "q_table": np.round(table, 12).tolist(),
-    }
-    write_json_atomic(out_policy, policy)
+    write_json_atomic(out_policy, _policy_document(loaded, resolved_env, env, cfg.seed, table))
     if out_report:
-        window_means = [
-            float(returns[i : i + window].mean()) for i in range(0, len(returns), window)
-        ]
-        report = {k: v for k, v in metrics.items() if k != "training_time_s"}
-        write_json_atomic(out_report, {**report, "mean_return_per_window": window_means})
+        write_json_atomic(out_report, _training_report(metrics, returns, cfg.convergence_window))
     inputs = {"evidence_program": loaded.record()}
     for key, config in (("env_config_file", env_file), ("train_config_file", train_file)):
         if config.path is not None:
             inputs[key] = file_input(config.path, sha256_of(config.path))
-    recorded = {
-        "command": TRAIN,
-        "env": resolved_env,
-        "train": cfg.model_dump(),
-        "inputs": inputs,
-    }
+    recorded = {"command": TRAIN, "env": resolved_env, "train": cfg.model_dump(), "inputs": inputs}
     run_id = None
     if request.log:
         run_id = log_rl_train(
@@ -123,6 +95,43 @@ def train_policy_rl(
         )
     outputs = [out_policy] + ([out_report] if out_report else [])
     return Produced(json_safe(metrics), outputs, run_id)
+
+
+def _training_metrics(cfg: RLTrainConfig, returns, epsilon: float) -> dict:
+    from medlang.sim.rl import convergence_episode
+
+    window = min(cfg.convergence_window, len(returns))
+    return {
+        "avg_reward": float(returns[-window:].mean()),  # the last convergence window
+        "final_epsilon": epsilon,
+        "convergence_episodes": convergence_episode(
+            returns, cfg.convergence_window, cfg.convergence_tolerance
+        ),
+        "episodes": cfg.episodes,
+    }
+
+
+def _training_report(metrics: dict, returns, window: int) -> dict:
+    """The metrics without timings, and the learning curve (mean return per window)."""
+    window = max(1, min(window, len(returns)))
+    curve = [float(returns[i : i + window].mean()) for i in range(0, len(returns), window)]
+    timing_free = {k: v for k, v in metrics.items() if k != "training_time_s"}
+    return {**timing_free, "window": window, "mean_return_per_window": curve}
+
+
+def _policy_document(loaded: LoadedProgram, resolved_env: dict, env, seed: int, table) -> dict:
+    import numpy as np
+
+    return {
+        "format": POLICY_FORMAT,
+        "evidence_program": loaded.function,
+        "program_fingerprint": loaded.program.fingerprint(),
+        "env": resolved_env,
+        "state_shape": list(env.state_shape),
+        "state_index": "(cycle * n_anc_bins + anc_bin) * n_rts_bins + rts_bin",
+        "seed": seed,
+        "q_table": np.round(table, 12).tolist(),
+    }
 
 
 def load_policy(path: Path, loaded: LoadedProgram, env: dict):
@@ -172,7 +181,7 @@ def eval_policy_rl(
     if n_episodes < 1:
         raise EvidenceError("--n-episodes must be >= 1")
     resolved_env = _resolved_env(env_file.model, loaded)
-    env = _env_settings(env_file.model, loaded)
+    env = env_settings(env_file.model, loaded)
     table, policy_path, policy_sha = load_policy(policy_file, loaded, resolved_env)
     if table.shape != (env.n_states, len(env.dose_levels_mg)):
         raise EvidenceError(f"{policy_path}: field 'q_table': shape {table.shape} does not fit")
@@ -183,16 +192,7 @@ def eval_policy_rl(
         rollouts = greedy_rollouts(
             loaded.program.to_spec(), env, table, n_episodes, seed, progress=step
         )
-    metrics = {
-        "avg_reward": float(rollouts.rewards.mean()),
-        "std_reward": float(rollouts.rewards.std()),
-        "success_rate": float(rollouts.success.mean()),
-        "response_rate": float(rollouts.responder.mean()),
-        "dlt_rate": float(rollouts.dlt.mean()),
-        "avg_contract_violations": float(rollouts.violations.mean()),
-        "mean_dose_mg": float(rollouts.doses.mean()),
-        "n_simulations": n_episodes,
-    }
+    metrics = _rollout_metrics(rollouts)
     report = {
         "evidence_program": loaded.function,
         "policy": str(policy_path),
@@ -223,6 +223,19 @@ def eval_policy_rl(
             started_at=started_at,
         )
     return Produced(json_safe(metrics), [out_report], run_id)
+
+
+def _rollout_metrics(rollouts) -> dict:
+    return {
+        "avg_reward": float(rollouts.rewards.mean()),
+        "std_reward": float(rollouts.rewards.std()),
+        "success_rate": float(rollouts.success.mean()),  # response without DLT
+        "response_rate": float(rollouts.responder.mean()),
+        "dlt_rate": float(rollouts.dlt.mean()),
+        "avg_contract_violations": float(rollouts.violations.mean()),
+        "mean_dose_mg": float(rollouts.doses.mean()),
+        "n_simulations": len(rollouts.rewards),  # virtual patients (episodes) simulated
+    }
 
 
 def _load_program(request: Request) -> LoadedProgram:
