@@ -97,8 +97,8 @@ def _simulate_and_log(request, loaded, backend, cfg, surrogate, inputs, out, com
     with progress_bar(spec.cycles, f"simulating ({backend.lower()})", request.quiet) as step:
         outcome = simulate_evidence(spec, population, routing, surrogate, progress=step)
     metrics = dict(outcome.metrics)
-    if backend == "Mechanistic":  # every endpoint is mechanistic: no surrogate error
-        metrics["rmse"] = metrics["mae"] = 0.0
+    if backend == "Mechanistic":  # no surrogate, no audit: errors are not applicable
+        metrics["rmse"] = metrics["mae"] = None
     metrics["ORR_by_arm"] = outcome.summary.orr_by_arm
     metrics["DLT_rate_by_arm"] = outcome.summary.dlt_rate_by_arm
     write_json_atomic(
