@@ -132,9 +132,9 @@ def bench(size: int, workdir: Path) -> dict[str, float]:
         registry.count_runs()
 
     catch_up_s = timed(append_then_read, 30) - log_s
-    show_s = cli_wall(root, "runs", "show", sample[len(sample) // 2], repeat=10)
-    prefix_s = cli_wall(root, "runs", "show", sample[1][:8], repeat=10)
-    list_s = cli_wall(root, "runs", "list", "-n", "20", repeat=10)
+    show_s = cli_wall(root, "runs", "show", sample[len(sample) // 2], repeat=21)
+    prefix_s = cli_wall(root, "runs", "show", sample[1][:8], repeat=21)
+    list_s = cli_wall(root, "runs", "list", "-n", "20", repeat=21)
     return {
         "runs": size,
         "log MB": (root / "runs.jsonl").stat().st_size / 1e6,
@@ -151,7 +151,7 @@ def bench(size: int, workdir: Path) -> dict[str, float]:
 
 
 def python_startup_ms() -> float:
-    return 1e3 * timed(lambda: subprocess.run([sys.executable, "-c", "pass"], check=True), 10)
+    return 1e3 * timed(lambda: subprocess.run([sys.executable, "-c", "pass"], check=True), 21)
 
 
 def main() -> None:
@@ -169,7 +169,8 @@ def main() -> None:
         for size in sizes:
             results.append(bench(size, Path(workdir)))
             print(f"done: {size} runs", file=sys.stderr, flush=True)
-    print(f"Python start-up (python -c pass): {python_startup_ms():.0f} ms\n")
+    print(f"Python start-up (python -c pass): {python_startup_ms():.0f} ms")
+    print(f"load average at the end: {os.getloadavg()[0]:.2f} (2 cores)\n")
     keys = list(results[0])
     print("| " + " | ".join(keys) + " |")
     print("|" + "---:|" * len(keys))

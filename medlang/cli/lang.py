@@ -56,6 +56,10 @@ def check_command(files: tuple[Path, ...]) -> None:
     """Check MedLang FILES (syntax, imports, names, types) without running them.
 
     Prints every problem found in every file; exits 1 if there is any error.
+
+    \b
+    Example:
+      mlc check examples/*.medlang
     """
     diagnostics = check_programs(files)
     for diagnostic in diagnostics:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sqlite3
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -40,6 +42,9 @@ def _user_errors(command: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
+        except BrokenPipeError:
+            _quiet_stdout()  # `mlc runs list --json | head`: the reader has all it wants
+            sys.exit(0)
         except (InvalidIdError, UnknownKindError) as error:
             raise InputError(str(error)) from None
         except RegistryError as error:
@@ -48,6 +53,13 @@ def _user_errors(command: F) -> F:
             raise click.ClickException(f"cannot read the registry: {error}") from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def _registry(ctx: click.Context) -> Registry:
@@ -184,8 +196,13 @@ def export_config(ctx: click.Context, run_id: str, out: Path) -> None:
     """Write a run's config as pretty JSON, ready to pass back to the command that made it."""
     record = _find_run(_registry(ctx), run_id)
     config = record.get("config", {})
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(_pretty(config) + "\n", encoding="utf-8")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(_pretty(config) + "\n", encoding="utf-8")
+    except OSError as error:
+        where = f" ({error.filename})" if error.filename and error.filename != str(out) else ""
+        message = f"cannot write {out}: {error.strerror or error}{where}"
+        raise click.ClickException(message) from None
     click.echo(f"Wrote the config of run {record['id']} to {out}")
     redacted = _redacted_keys(config)
     if redacted:

@@ -209,8 +209,8 @@ def _default_registry_root() -> Path:
 
 
 def _innermost_span(interpreter) -> Span | None:
-    frames = interpreter.frames
-    return frames[-1].call_span if frames else None
+    spans = [f.call_span for f in interpreter.frames if f.call_span is not None]
+    return spans[-1] if spans else None
 
 
 def _guarded(work: Callable[[], T], path: Path) -> T:
@@ -259,13 +259,19 @@ def _on_big_stack(work: Callable[[], T]) -> T:
 
 def _start_and_wait(target: Callable[[], None], outcome: dict[str, object]):
     previous = threading.stack_size()
-    threading.stack_size(_STACK_BYTES)
     try:
+        threading.stack_size(_STACK_BYTES)
         thread = threading.Thread(target=target, name="medlang", daemon=True)
         thread.start()
+    except (RuntimeError, ValueError, MemoryError):
+        # No big stack available (e.g. a tight `ulimit -v`): run here instead;
+        # deep recursion then fails earlier, still as a MedLang error.
+        target()
+        thread = None
     finally:
         threading.stack_size(previous)
-    thread.join()
+    if thread is not None:
+        thread.join()
     if "error" in outcome:
         raise outcome["error"]  # type: ignore[misc]
     return outcome["value"]  # type: ignore[return-value]

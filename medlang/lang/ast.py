@@ -331,7 +331,6 @@ class FnDecl:
     body: Block | None  # None for `extern fn`
     name_span: Span
     span: Span
-    doc: str | None = None
 
     @property
     def is_extern(self) -> bool:

@@ -29,7 +29,7 @@ def check_pattern(
     if isinstance(pattern, ast.PWildcard):
         return
     if isinstance(pattern, ast.PBind):
-        bindings[pattern.name] = make_var(subject, False, pattern.span)
+        bindings[pattern.name] = make_var(subject, False, pattern.span, "match binding")
         return
     if isinstance(pattern, ast.POr):
         for alternative in pattern.alternatives:

@@ -98,7 +98,7 @@ def caret_line(diagnostic: Diagnostic, source_line: str) -> str:
 
 def _read_line(path: str, line: int) -> str | None:
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = Path(path).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError, ValueError):
         return None
     return line_of(text, line)

@@ -74,7 +74,21 @@ class Scope:
         scope: Scope | None = self
         while scope is not None:
             if name in scope.vars:
-                return scope.vars[name]
+                value = scope.vars[name]
+                return value.frozen() if type(value) is _Growing else value
+            scope = scope.parent
+        raise KeyError(name)
+
+    def append(self, name: str, item: Value) -> None:
+        """``name = push(name, item)`` without copying the whole vector each time."""
+        scope: Scope | None = self
+        while scope is not None:
+            if name in scope.vars:
+                value = scope.vars[name]
+                if type(value) is not _Growing:
+                    value = scope.vars[name] = _Growing(value)
+                value.append(item)
+                return
             scope = scope.parent
         raise KeyError(name)
 
@@ -86,6 +100,31 @@ class Scope:
                 return
             scope = scope.parent
         raise KeyError(name)
+
+
+class _Growing:
+    """A vector variable being grown by ``v = push(v, x)``, typically in a loop.
+
+    Vectors are immutable tuples, so each push copies: 100k pushes would cost
+    O(n^2). The variable instead holds a list that grows in place and hands out
+    a tuple when read (cached until the next push). Values already handed out
+    are separate tuples, so nobody observes the mutation.
+    """
+
+    __slots__ = ("items", "_tuple")
+
+    def __init__(self, items: tuple) -> None:
+        self.items = list(items)
+        self._tuple: tuple | None = items
+
+    def append(self, item: Value) -> None:
+        self.items.append(item)
+        self._tuple = None
+
+    def frozen(self) -> tuple:
+        if self._tuple is None:
+            self._tuple = tuple(self.items)
+        return self._tuple
 
 
 class _Break(Exception):
@@ -149,6 +188,7 @@ class Interpreter:
         self.record_names = record_names or {}
         self.frames: list[_Frame] = []
         self._calls: dict[ast.Call, FnRef | Builtin] = {}
+        self._self_push: dict[ast.Assign, bool] = {}
         self._expr = {
             ast.IntLit: self._literal,
             ast.FloatLit: self._literal,
@@ -190,11 +230,16 @@ class Interpreter:
         params = {p.name: a for p, a in zip(decl.params, args, strict=True)}
         self.frames.append(_Frame(decl.name, ref.module))
         try:
-            return self.block(decl.body, Scope(None, params))
+            result = self.block(decl.body, Scope(None, params))
         except _Return as ret:
-            return ret.value
-        finally:
+            result = ret.value
+        except RecursionError:
+            raise  # frames stay in place so the api can say where it happened
+        except BaseException:
             self.frames.pop()
+            raise
+        self.frames.pop()
+        return result
 
     def _call_extern(self, ref: FnRef, args: list[Value], span: Span | None) -> Value:
         function = lookup_extern(ref.module.name, ref.decl.name)
@@ -254,16 +299,34 @@ class Interpreter:
         scope.vars[stmt.name] = self.eval(stmt.value, scope)
 
     def _assign(self, stmt: ast.Assign, scope: Scope) -> None:
-        value = self.eval(stmt.value, scope)
         try:
-            scope.assign(stmt.name, value)
+            if self._is_self_push(stmt):
+                scope.append(stmt.name, self.eval(stmt.value.args[1], scope))
+            else:
+                scope.assign(stmt.name, self.eval(stmt.value, scope))
         except KeyError:
             self.fail(f"unknown variable '{stmt.name}'", stmt.name_span)
+
+    def _is_self_push(self, stmt: ast.Assign) -> bool:
+        """Is this ``v = push(v, x)`` with the builtin push?"""
+        known = self._self_push.get(stmt)
+        if known is None:
+            value = stmt.value
+            known = (
+                type(value) is ast.Call
+                and value.name == "push"
+                and len(value.args) == 2
+                and type(value.args[0]) is ast.Name
+                and value.args[0].name == stmt.name
+                and "push" not in self.functions.get(self.frames[-1].module, {})
+            )
+            self._self_push[stmt] = known
+        return known
 
     def _for(self, stmt: ast.For, scope: Scope) -> None:
         items = self.eval(stmt.iterable, scope)
         if isinstance(items, dict):
-            items = tuple(items)
+            items = sorted(items)  # a map's keys, in the order keys() gives them
         for item in items:
             with Scope(scope, {stmt.var: item}) as inner:
                 try:

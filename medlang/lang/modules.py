@@ -59,7 +59,7 @@ def display_path(path: Path) -> str:
 
 def load_file(path: Path) -> tuple[str | None, Diagnostic | None]:
     try:
-        return path.read_text(encoding="utf-8"), None
+        return path.read_text(encoding="utf-8-sig"), None
     except (OSError, UnicodeDecodeError) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
         message = f"cannot read file: {reason}"
@@ -190,7 +190,7 @@ def _stdlib_suggestion(module_name: str) -> str | None:
     close = difflib.get_close_matches(module_name, known, n=1, cutoff=0.6)
     if not close:
         return None
-    return f"did you mean '{close[0]}'? stdlib modules: {', '.join(sorted(known))}"
+    return f"did you mean '{close[0]}'?"
 
 
 def _unique(paths: list[Path]) -> list[Path]:

@@ -47,29 +47,9 @@ def parser() -> Lark:
 
 
 # Terminals the AST builder needs to see; punctuation and keywords only locate.
+_OPERATORS = {"OR", "AND", "EQ", "NE", "LE", "GE", "LT", "GT", "PLUS", "MINUS", "STAR", "SLASH"}
 _KEPT_TERMINALS = frozenset(
-    [
-        "NAME",
-        "INT",
-        "FLOAT",
-        "STRING",
-        "LET",
-        "VAR",
-        "OR",
-        "AND",
-        "EQ",
-        "NE",
-        "LE",
-        "GE",
-        "LT",
-        "GT",
-        "PLUS",
-        "MINUS",
-        "STAR",
-        "SLASH",
-        "PERCENT",
-        "BANG",
-    ]
+    {"NAME", "INT", "FLOAT", "STRING", "LET", "VAR", "PERCENT", "BANG", *_OPERATORS}
 )
 
 
@@ -168,6 +148,14 @@ def _syntax_diagnostic(error: UnexpectedInput, source: str, path: str) -> Diagno
         hint = f"expected {expected}" if expected else None
         if "SEMICOLON" in error.expected and len(error.expected) <= 6:
             hint = "expected ';' (statements end with ';')"
+        missing_semicolon = _end_of_previous_line(source, token)
+        if "SEMICOLON" in error.expected and missing_semicolon is not None:
+            # `let a = 1` <newline> `let b = 2;`: the ';' is missing where the
+            # line ends, not where the next statement starts.
+            line, col = missing_semicolon
+            width = 1
+            message = "missing ';' at the end of this line"
+            hint = f"the next line starts with {_describe_token(token)}"
     elif isinstance(error, UnexpectedCharacters):
         char = source[error.pos_in_stream] if error.pos_in_stream < len(source) else "?"
         message = f"unexpected character {char!r}"
@@ -184,6 +172,32 @@ def _syntax_diagnostic(error: UnexpectedInput, source: str, path: str) -> Diagno
         hint = None
     span = Span(line, col, line, col + width)
     return make("error", f"syntax error: {message}", path, span, source, hint)
+
+
+def _end_of_previous_line(source: str, token: Token) -> tuple[int, int] | None:
+    """Where the previous code line ends, if ``token`` starts a later line."""
+    if token.type == "$END" or token.start_pos is None:
+        return None
+    lines = source.splitlines()
+    if source[: token.start_pos].strip() == "" or not 1 < token.line <= len(lines):
+        return None
+    if lines[token.line - 1][: token.column - 1].strip():
+        return None  # the token does not start its line
+    for index in range(token.line - 2, -1, -1):
+        code = _strip_line_comment(lines[index]).rstrip()
+        if code:
+            return index + 1, len(code) + 1
+    return None
+
+
+def _strip_line_comment(line: str) -> str:
+    in_string = False
+    for index, char in enumerate(line):
+        if char == '"' and (index == 0 or line[index - 1] != "\\"):
+            in_string = not in_string
+        elif not in_string and line.startswith("//", index):
+            return line[:index]
+    return line
 
 
 def _end_position(source: str) -> tuple[int, int]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from medlang.registry.errors import RegistryError
 from medlang.registry.storage import Entry, JsonObject, Table
 
 if TYPE_CHECKING:
@@ -29,8 +30,17 @@ def encode(record: BaseModel) -> bytes:
 
     Non-finite floats are written as ``null`` (as Rust's serde_json does): NaN is
     not JSON, and ``jq`` and the Rust toolchain must be able to read every line.
+    A value JSON cannot hold (a numpy integer, a set ...) is a ``RegistryError``.
     """
-    return record.model_dump_json().encode("utf-8")
+    from pydantic_core import PydanticSerializationError
+
+    try:
+        return record.model_dump_json().encode("utf-8")
+    except PydanticSerializationError as error:
+        raise RegistryError(
+            f"cannot store this {type(record).__name__}: config, metrics and metadata must "
+            f"hold JSON values only (dict, list, str, int, float, bool, None): {error}"
+        ) from None
 
 
 def upgrade(table: Table, obj: JsonObject) -> JsonObject:

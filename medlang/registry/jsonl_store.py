@@ -9,7 +9,9 @@ fingerprint missed), the index is rebuilt and the read retried once.
 from __future__ import annotations
 
 import mmap
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from medlang.registry import codec
 from medlang.registry.logfile import LogFile
@@ -17,9 +19,11 @@ from medlang.registry.paths import ARTIFACTS_FILE, INDEX_FILE, RUNS_FILE
 from medlang.registry.sqlite_index import Location, SqliteIndex
 from medlang.registry.storage import JsonObject, Order, RecordStore, Table
 
+T = TypeVar("T")
+
 
 class _IndexMismatch(Exception):
-    pass
+    """The line at an indexed offset is not the record the index says it is."""
 
 
 class JsonlStore(RecordStore):
@@ -94,7 +98,7 @@ class JsonlStore(RecordStore):
             records.append(record)
         return records
 
-    def _retrying(self, table: Table, read):
+    def _retrying(self, table: Table, read: Callable[[], T]) -> T:
         try:
             return read()
         except _IndexMismatch:

@@ -27,6 +27,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from medlang.registry.codec import encode
 from medlang.registry.errors import RegistryError
 from medlang.registry.model import (
     ArtifactKind,
@@ -119,6 +120,7 @@ class RunLogger:
             artifacts=[record.id for record in records],
             env=environment(),
         )
+        encode(run)  # not JSON? fail now, before any artifact is written
         for record in records:
             self.registry.log_artifact(record)
         return self.registry.log_run(run)

@@ -17,7 +17,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import astuple
+from dataclasses import astuple, dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -25,14 +25,15 @@ from medlang.registry.errors import note, warn
 from medlang.registry.logfile import Fingerprint, LogFile, LogReader
 from medlang.registry.storage import Order, Table
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _BATCH = 20_000
 _ANNOUNCE_BYTES = 64 << 20  # say why the command is slow, once
 
 _SCHEMA = """
 CREATE TABLE meta (
     tbl TEXT PRIMARY KEY, inode INTEGER NOT NULL, device INTEGER NOT NULL,
-    size INTEGER NOT NULL, head TEXT NOT NULL, tail TEXT NOT NULL, lines INTEGER NOT NULL
+    size INTEGER NOT NULL, head TEXT NOT NULL, tail TEXT NOT NULL, lines INTEGER NOT NULL,
+    seen INTEGER NOT NULL, pending INTEGER NOT NULL
 );
 CREATE TABLE counts (tbl TEXT, kind TEXT, n INTEGER NOT NULL, PRIMARY KEY (tbl, kind));
 """
@@ -53,6 +54,17 @@ _ORDER_BY = {
 }
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class _State:
+    """What the index knows about its log."""
+
+    fingerprint: Fingerprint  # of the indexed part, bytes [0, fingerprint.size)
+    lines: int  # newlines in the indexed part
+    seen: int  # the log's size when last looked at: beyond the indexed part may be
+    pending: int  # an incomplete last line, at this offset, already warned about (or -1)
+
 
 # Where one indexed record's line is: (id, byte offset, length).
 Location = tuple[str, int, int]
@@ -121,13 +133,13 @@ class SqliteIndex:
         log = self._logs[table]
         try:
             with log.reader() as reader:
-                known = _meta(conn, table)
-                if known and reader.size() == known[0].size and _unchanged(reader, known[0]):
+                state = _state(conn, table)
+                if state and reader.size() == state.seen and _unchanged(reader, state):
                     return  # the fast path: nothing new
                 with self._transaction() as conn:
                     self._catch_up(conn, table, log, reader)
         except FileNotFoundError:  # no log (any more): an empty table
-            if _meta(conn, table) is not None:
+            if _state(conn, table) is not None:
                 with self._transaction() as conn:
                     _clear(conn, table)
 
@@ -135,20 +147,25 @@ class SqliteIndex:
         self, conn: sqlite3.Connection, table: Table, log: LogFile, reader: LogReader
     ) -> None:
         end = reader.settled_size()
-        known = _meta(conn, table)  # again: another process may have indexed meanwhile
-        if known and (end < known[0].size or not _unchanged(reader, known[0])):
+        state = _state(conn, table)  # again: another process may have indexed meanwhile
+        if state and (end < state.fingerprint.size or not _unchanged(reader, state)):
             _clear(conn, table)  # truncated or replaced: start over
-            known = None
-        start, line_count = (known[0].size, known[1]) if known else (0, 0)
-        if known and start == end:
+            state = None
+        if state and end == state.seen:
             return
+        start = state.fingerprint.size if state else 0
         if end - start > _ANNOUNCE_BYTES:
             note(f"indexing {(end - start) / 1e6:.0f} MB of {log.path} (only new lines next time)")
-        line_count = _index_lines(conn, table, log, reader, start, end, line_count)
-        fingerprint = reader.fingerprint(end)
+        progress = _index_lines(conn, table, log, reader, start, end, state)
         conn.execute(
-            "INSERT OR REPLACE INTO meta VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (str(table), *astuple(fingerprint), line_count),
+            "INSERT OR REPLACE INTO meta VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                str(table),
+                *astuple(reader.fingerprint(progress.indexed_end)),
+                progress.lines,
+                end,
+                progress.pending,
+            ),
         )
 
     # --- the connection ------------------------------------------------------
@@ -234,16 +251,17 @@ def _create_schema(conn: sqlite3.Connection) -> None:
     conn.execute("COMMIT")
 
 
-def _meta(conn: sqlite3.Connection, table: Table) -> tuple[Fingerprint, int] | None:
-    """What the index knows about its log: fingerprint and line count, if anything."""
+def _state(conn: sqlite3.Connection, table: Table) -> _State | None:
     row = conn.execute(
-        "SELECT inode, device, size, head, tail, lines FROM meta WHERE tbl = ?", (str(table),)
+        "SELECT inode, device, size, head, tail, lines, seen, pending FROM meta WHERE tbl = ?",
+        (str(table),),
     ).fetchone()
-    return (Fingerprint(*row[:5]), row[5]) if row else None
+    return _State(Fingerprint(*row[:5]), *row[5:]) if row else None
 
 
-def _unchanged(reader: LogReader, known: Fingerprint) -> bool:
+def _unchanged(reader: LogReader, state: _State) -> bool:
     """Is the indexed part of the log still the same bytes in the same file?"""
+    known = state.fingerprint
     return reader.size() >= known.size and reader.fingerprint(known.size) == known
 
 
@@ -253,6 +271,13 @@ def _clear(conn: sqlite3.Connection, table: Table) -> None:
     conn.execute("DELETE FROM meta WHERE tbl = ?", (str(table),))
 
 
+@dataclass
+class _Progress:
+    indexed_end: int  # lines before this offset are indexed (or skipped with a warning)
+    lines: int
+    pending: int
+
+
 def _index_lines(
     conn: sqlite3.Connection,
     table: Table,
@@ -260,25 +285,37 @@ def _index_lines(
     reader: LogReader,
     start: int,
     end: int,
-    line_count: int,
-) -> int:
-    """Validate and index the lines in ``[start, end)``; returns the new line count."""
+    state: _State | None,
+) -> _Progress:
+    """Validate and index the lines in ``[start, end)``.
+
+    An invalid last line without its newline is left unindexed: its writer crashed
+    (our next append ends it) or, if it does not lock, is still writing. It is
+    warned about once, and looked at again when it is complete.
+    """
     from medlang.registry import codec  # imports pydantic: only when there is news
 
+    progress = _Progress(start, state.lines if state else 0, state.pending if state else -1)
     batch: list[tuple[str, str, int, int, int, int]] = []
     kinds: Counter[str] = Counter()
     for offset, raw, terminated in reader.lines(start, end):
-        lineno = line_count + 1
+        lineno = progress.lines + 1
         if terminated:
-            line_count += 1
+            progress.lines += 1
+            progress.indexed_end = offset + len(raw) + 1
         if not raw.strip():
             continue
         try:
             record = codec.parse_line(table, raw, log.path, lineno)
         except codec.BadLineError as error:
-            torn = "" if terminated else " (incomplete last line)"
-            warn(f"{error}; skipped{torn}")
+            if offset != progress.pending:
+                torn = "" if terminated else " (incomplete last line)"
+                warn(f"{error}; skipped{torn}")
+            if not terminated:
+                progress.pending = offset
             continue
+        if not terminated:
+            progress.indexed_end = end  # a complete record that only lacks its newline
         entry = codec.entry_of(table, record)
         batch.append((entry.id, entry.kind, entry.time_us, offset, len(raw), lineno))
         if len(batch) >= _BATCH:
@@ -290,7 +327,7 @@ def _index_lines(
         " ON CONFLICT (tbl, kind) DO UPDATE SET n = n + excluded.n",
         [(str(table), kind, n) for kind, n in kinds.items()],
     )
-    return line_count
+    return progress
 
 
 def _insert(

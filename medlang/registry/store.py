@@ -26,7 +26,7 @@ class Registry:
     """A registry rooted at a directory; nothing is created there until the first write."""
 
     def __init__(self, root: Path | str, *, store: RecordStore | None = None) -> None:
-        self.root = Path(root).expanduser()
+        self.root = Path(root).expanduser().absolute()
         if store is None:
             from medlang.registry.jsonl_store import JsonlStore
 
@@ -127,6 +127,7 @@ class Registry:
         return self.store.get(Table.RUNS, run_id)
 
     def artifact_json(self, artifact_id: str) -> JsonObject | None:
+        """The stored artifact with this exact lowercase id."""
         return self.store.get(Table.ARTIFACTS, artifact_id)
 
     def runs_json(
@@ -135,6 +136,8 @@ class Registry:
         order: Order = Order.LOG,
         limit: int | None = None,
     ) -> list[JsonObject]:
+        """Stored runs (of one kind, if given) in ``order``: ``Order.LOG`` (append order),
+        ``Order.NEWEST`` or ``Order.OLDEST`` ``started_at`` first, ties in log order."""
         kind_name = _kind_name(RunKind, kind)
         return self.store.select(Table.RUNS, kind=kind_name, order=order, limit=limit)
 
@@ -144,6 +147,7 @@ class Registry:
         order: Order = Order.LOG,
         limit: int | None = None,
     ) -> list[JsonObject]:
+        """Stored artifacts, like ``runs_json`` but ordered by ``created_at``."""
         kind_name = _kind_name(ArtifactKind, kind)
         return self.store.select(Table.ARTIFACTS, kind=kind_name, order=order, limit=limit)
 

@@ -7,6 +7,9 @@ need no masking except the temporary registry path.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -14,6 +17,8 @@ from click.testing import CliRunner
 from medlang.cli.main import cli
 from medlang.registry import ArtifactKind, Registry, RunKind
 from tests.registry.factories import artifact, fixed_id, run
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -201,3 +206,25 @@ def test_show_marks_artifacts_missing_from_the_log(registry):
     assert result.output.endswith(
         f"Artifacts (1):\n  {artifact(9).id}  (not found in artifacts.jsonl)\n"
     )
+
+
+def test_export_config_where_a_file_blocks_the_path(filled, tmp_path):
+    (tmp_path / "blocker").write_text("")
+    out = tmp_path / "blocker" / "config.json"
+    result = invoke(filled, "runs", "export-config", "--id", fixed_id(1), "--out", str(out))
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: cannot write {out}: File exists ({tmp_path / 'blocker'})\n"
+
+
+def test_a_closed_pipe_ends_quietly(filled):
+    for n in range(8, 400):
+        filled.log_run(run(n))
+    command = [sys.executable, "-m", "medlang", "--registry", str(filled.root), "runs", "list"]
+    reader = subprocess.Popen(["head", "-c", "10"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    writer = subprocess.run(
+        [*command, "--json", "-n", "400"], stdout=reader.stdin, stderr=subprocess.PIPE, cwd=REPO
+    )
+    reader.stdin.close()
+    assert reader.stdout.read() == b'{"id":"000'
+    reader.wait()
+    assert (writer.returncode, writer.stderr) == (0, b"")

@@ -79,6 +79,22 @@ def test_a_torn_tail_is_ended_before_the_next_append_even_unread(registry):
     assert [r.id for r in registry.load_runs()] == [fixed_id(1), fixed_id(3)]
 
 
+def test_a_line_still_being_written_is_indexed_once_complete(registry, capsys):
+    # another tool that does not lock writes a record in two pieces
+    registry.log_run(run(1))
+    line = encode(run(2)) + b"\n"
+    with open(registry.root / "runs.jsonl", "ab") as log:
+        log.write(line[:50])
+        log.flush()
+        assert registry.count_runs() == 1
+        assert registry.count_runs() == 1  # looked at again: warned about once only
+        [warning] = _warnings(capsys)
+        assert ":2: not a valid JSON object" in warning and "incomplete last line" in warning
+        log.write(line[50:])
+    assert [r.id for r in registry.load_runs()] == [fixed_id(1), fixed_id(2)]
+    assert _warnings(capsys) == []
+
+
 @pytest.mark.parametrize(
     "stamp",
     [

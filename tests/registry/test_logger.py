@@ -225,3 +225,11 @@ def test_each_helper_logs_its_kinds(registry, project):
         assert record.kind is kind
         assert [registry.find_artifact(a).kind.value for a in record.artifacts] == artifact_kinds
     assert registry.count_artifacts() == 6
+
+
+def test_values_json_cannot_hold_are_refused_before_anything_is_written(registry, project):
+    logger = RunLogger.new_for_project(project, registry=registry)
+    model = _file(project / "model.bin", "w")
+    with pytest.raises(RegistryError, match="must hold JSON values only"):
+        log_surrogate_train(logger, {"seed": 1, "rng": object()}, {}, model)
+    assert registry.count_artifacts() == 0 and registry.count_runs() == 0

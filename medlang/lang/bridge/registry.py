@@ -16,8 +16,8 @@ lookups by id are dictionary hits instead of registry reads.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Mapping
+from functools import cache
 from typing import Any
 
 from medlang.lang.externs import ExternContext, extern
@@ -141,7 +141,7 @@ def flatten_metrics(metrics: Mapping[str, Any], prefix: str = "") -> dict[str, f
 def _summary_fields(run: JsonObject) -> dict[str, Value]:
     return {
         "id": run["id"],
-        "kind": EnumValue("RunKind", run["kind"]),
+        "kind": _run_kind(run["kind"]),
         "project_root": run.get("project_root") or "",
         "evidence_program": run.get("evidence_program") or "",
         "started_at": timestamp_text(run["started_at"]),
@@ -151,14 +151,20 @@ def _summary_fields(run: JsonObject) -> dict[str, Value]:
     }
 
 
-# What the Python toolchain writes; anything else (e.g. the Rust toolchain's
-# nanoseconds) is parsed and rewritten so all times compare as strings.
-_CANONICAL_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
+@cache
+def _run_kind(name: str) -> EnumValue:
+    return EnumValue("RunKind", name)  # seven values, shared by every summary
 
 
 def timestamp_text(stored: str) -> str:
-    """A stored timestamp as RFC 3339 UTC with microseconds and ``Z``."""
-    if _CANONICAL_TIME.fullmatch(stored):
+    """A stored timestamp as RFC 3339 UTC with microseconds and ``Z``.
+
+    What the Python toolchain writes is already that (and was validated when the
+    registry indexed it), so a shape check suffices; anything else, e.g. the
+    Rust toolchain's nanoseconds, is parsed and rewritten so all times compare
+    correctly as strings.
+    """
+    if len(stored) == 27 and stored[10] == "T" and stored[19] == "." and stored[26] == "Z":
         return stored
     from medlang.registry.timestamps import format_timestamp, parse_timestamp
 
@@ -196,6 +202,8 @@ def _read_run(ctx: ExternContext, run_id: str) -> JsonObject:
         try:
             return _found(ctx, run_id, registry.run_json(registry.resolve_run_id(run_id)))
         except RegistryError as error:
+            # Ambiguity is worth the registry's message (it lists candidates);
+            # "not found" gets the uniform unknown-id message below.
             if "ambiguous" in str(error):
                 ctx.fail(str(error))
     return _found(ctx, run_id, None)

@@ -144,3 +144,19 @@ def test_recursion_limit_is_restored_after_a_call(lang: Lang) -> None:
     before = sys.getrecursionlimit()
     lang.run("fn f(n: Int) -> Int { if n == 0 { 0 } else { f(n - 1) } }\nfn main() { f(900); }")
     assert sys.getrecursionlimit() == before
+
+
+def test_byte_order_mark_and_crlf_line_endings_are_accepted(lang: Lang) -> None:
+    path = lang.root / "win.medlang"
+    path.write_bytes(b'\xef\xbb\xbffn main() {\r\n  println("ok");\r\n}\r\n')
+    assert api.check_file(path) == []
+    out = io.StringIO()
+    api.run_file(path, stdout=out)
+    assert out.getvalue() == "ok\n"
+
+
+def test_undecodable_file_is_a_diagnostic(lang: Lang) -> None:
+    path = lang.root / "bin.medlang"
+    path.write_bytes(b"fn main() { \xff\xfe }")
+    (diag,) = api.check_file(path)
+    assert diag.message.startswith("cannot read file")

@@ -331,3 +331,39 @@ def test_mistake_is_reported_once_not_cascading(lang: Lang) -> None:
 
 def test_warnings_are_not_noise(lang: Lang) -> None:
     assert lang.check("fn main() { let unused = 1; }") == []
+
+
+def test_parameters_loop_variables_and_bindings_are_read_only(lang: Lang) -> None:
+    messages = lang.messages(
+        """
+        fn f(n: Int, o: Option<Int>) {
+          n = 1;
+          for i in [1] { i = 2; }
+          match o { Some(x) => { x = 3; } None => {} }
+        }
+        """
+    )
+    assert messages == [
+        (2, 3, "cannot assign to 'n': it is a parameter (line 1)"),
+        (3, 18, "cannot assign to 'i': it is a loop variable (line 3)"),
+        (4, 26, "cannot assign to 'x': it is a match binding (line 4)"),
+    ]
+
+
+def test_assignment_refines_a_partly_unknown_variable_type(lang: Lang) -> None:
+    messages = lang.messages(
+        """
+        type Run = { id: String; };
+        fn main() {
+          var best = None;
+          var ids = [];
+          for r in [{ id = "a" }] { best = Some(r); ids = push(ids, r.id); }
+          match best { Some(b) => println("{}", b.idd), None => {} }
+          let n: Int = ids[0];
+        }
+        """
+    )
+    assert [m for _, _, m in messages] == [
+        "{ id: String } has no field 'idd'; did you mean 'id'?",
+        "'n' is declared as Int, but the value has type String",
+    ]

@@ -241,3 +241,29 @@ def test_syntax_errors_in_plain_words(source: str, message: str, hint_part: str 
     assert diag.message == message
     if hint_part is not None:
         assert hint_part in diag.hint
+
+
+def test_parser_tables_are_cached_in_the_user_cache_dir(tmp_path, monkeypatch) -> None:
+    from medlang.lang import parse as parse_module_
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    parse_module_.parser.cache_clear()
+    try:
+        parse_module_.parser()
+        assert (tmp_path / "medlang" / "medlang-grammar.lark.cache").stat().st_size > 0
+        parse_module_.parser.cache_clear()
+        assert parse("fn f() {}").items[0].name == "f"  # loads from the cache file
+    finally:
+        parse_module_.parser.cache_clear()
+
+
+def test_missing_semicolon_is_reported_where_the_line_ends() -> None:
+    with pytest.raises(ParseFailure) as caught:
+        parse('fn f() {\n  let a = 1 // one\n  let b = "x//y";\n}')
+    (diag,) = caught.value.diagnostics
+    assert (diag.line, diag.col, diag.message) == (
+        2,
+        12,
+        "syntax error: missing ';' at the end of this line",
+    )
+    assert diag.hint == "the next line starts with 'let'"

@@ -291,3 +291,40 @@ def test_recursion_too_deep_is_a_runtime_error_with_folded_trace(lang: Lang) -> 
     lines = error.render().splitlines()
     assert "  ... the same call 998 more time(s)" in lines
     assert len(lines) < 12
+
+
+def test_push_in_a_loop_keeps_vectors_immutable(lang: Lang) -> None:
+    out = printed(
+        lang,
+        """
+        var a: Vector<Int> = [1];
+        let before = a;
+        var snapshots: Vector<Vector<Int>> = [];
+        for i in range(2, 5) {
+          a = push(a, i);
+          snapshots = push(snapshots, a);
+        }
+        for x in a { a = push(a, x * 10); }
+        println("{} {} {}", before, snapshots, a);
+        """,
+    )
+    assert out == "[1] [[1, 2], [1, 2, 3], [1, 2, 3, 4]] [1, 2, 3, 4, 10, 20, 30, 40]\n"
+
+
+def test_a_user_function_named_push_is_called_not_the_builtin(lang: Lang) -> None:
+    out = lang.run(
+        """
+        fn push(v: Vector<Int>, x: Int) -> Vector<Int> { [x] }
+        fn main() { var v = [1, 2]; v = push(v, 3); println("{}", v); }
+        """
+    )
+    assert out == "[3]\n"
+
+
+def test_for_over_a_map_visits_sorted_keys(lang: Lang) -> None:
+    out = printed(
+        lang,
+        'let m = insert(insert(empty_map(), "b", 2), "a", 1);\n'
+        'for k in m { print("{}={} ", k, unwrap(get(m, k))); }',
+    )
+    assert out == "a=1 b=2 "

@@ -176,3 +176,11 @@ def test_extern_without_implementation_is_a_check_error(lang: Lang) -> None:
     assert [(d.line, d.col, d.message) for d in diagnostics] == [
         (2, 11, "extern fn 'ghost' has no Python implementation for module 'test.unbacked'")
     ]
+
+
+def test_misspelt_stdlib_module_suggests_the_right_one(lang: Lang) -> None:
+    (diag,) = lang.check("import med.registri::list_runs;\nfn main() {}")
+    assert (diag.message, diag.hint) == (
+        "unknown module 'med.registri'",
+        "did you mean 'med.registry'?",
+    )

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from .cli_support import REPO_ROOT
 from .fixture_registry import build_registry
-
-REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="session")

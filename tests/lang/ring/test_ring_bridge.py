@@ -262,3 +262,30 @@ def test_registry_access_from_medlang(tmp_path: Path, fixture_registry: Path) ->
         'Some("[50, 100, 150]")\n'
         "0 artifacts, 3 RL evaluations\n"
     )
+
+
+def test_ambiguous_prefix_lists_the_candidates(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from medlang.registry import RunRecord
+    from medlang.registry.store import Registry
+
+    registry = Registry(tmp_path / "registry")
+    moment = datetime(2026, 3, 1, tzinfo=UTC)
+    twins = ["abcd1234-0000-4000-8000-000000000001", "abcd5678-0000-4000-8000-000000000002"]
+    for run_id in twins:
+        registry.log_run(
+            RunRecord(
+                id=run_id,
+                kind="RLEval",
+                started_at=moment,
+                finished_at=moment,
+                project_root="/srv/trials/twins",
+            )
+        )
+    ctx = ExternContext(registry.root)
+    with pytest.raises(ExternFailure) as error:
+        bridge.get_run_summary(ctx, "abcd")
+    assert "ambiguous" in str(error.value)
+    assert all(run_id in str(error.value) for run_id in twins)
+    assert bridge.get_run_summary(ctx, "abcd5")["id"] == twins[1]

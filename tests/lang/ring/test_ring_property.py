@@ -8,13 +8,14 @@ exercise the checker on nearly-right code).
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from medlang.lang.api import check_file
+from medlang.lang.api import MedLangError, MedLangRuntimeError, check_file, run_file
 
 from .cli_support import REPO_ROOT, mlc
 
@@ -104,3 +105,21 @@ def test_cli_check_never_shows_a_traceback(scratch: Path, source: str) -> None:
     assert "Traceback" not in result.output
     if result.exit_code == 1:
         assert f"{scratch}:" in result.stderr
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(source=mutated_example())
+def test_mutated_examples_that_check_also_run_cleanly(
+    scratch: Path, fixture_registry: Path, source: str
+) -> None:
+    # Mutants that pass the checker exercise the interpreter and the registry
+    # bridge: they may fail, but only with a MedLang runtime error.
+    scratch.write_text(source)
+    if any(diagnostic.severity == "error" for diagnostic in check_file(scratch)):
+        return
+    try:
+        run_file(scratch, registry_root=fixture_registry, stdout=io.StringIO())
+    except MedLangRuntimeError as error:
+        assert error.render().startswith(f"{error.path}:{error.line}:{error.col}: runtime error:")
+    except MedLangError as error:  # e.g. the mutant has no `main` any more
+        assert all(d.severity == "error" for d in error.diagnostics)
