@@ -111,6 +111,11 @@ def surrogate_eval(
     verify_input(config, "surrogate", surrogate_sha, surrogate_path)
     out_report = check_output_path(out_report, "--out-report")
     cfg: EvalSurrogateConfig = config.model
+    if cfg.seed == surrogate.seed:  # the same seed would draw the training patients again
+        raise EvidenceError(
+            f"{config.path or 'default config'}: field 'seed': {cfg.seed} is the surrogate's "
+            "training seed; evaluation needs fresh patients (choose another seed)"
+        )
     doses = cfg.doses_mg or [arm.dose_mg for arm in loaded.program.arms]
     resolved = cfg.model_copy(update={"doses_mg": list(doses)})
     spec = loaded.program.to_spec()

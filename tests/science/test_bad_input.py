@@ -134,3 +134,22 @@ def test_program_lookup_errors(project, program_name):
     )
     expected = "several files" if program_name == "SmallEvidence" else "not found"
     assert_refused(project, result, program_name, expected, out=out)
+
+
+def test_evaluating_on_the_training_patients_is_refused(trained, tmp_path):
+    project, _ = trained
+    config = tmp_path / "eval.json"
+    config.write_text('{"seed": 5}')  # the surrogate's training seed (conftest)
+    out = tmp_path / "report.json"
+    result = project.produce(
+        "surrogate-eval",
+        "--surrogate",
+        project.path("model/surrogate.json"),
+        "--eval-config",
+        str(config),
+        "--out-report",
+        str(out),
+        expect=1,
+    )
+    assert "field 'seed'" in result.stderr and "fresh patients" in result.stderr
+    assert not out.exists()

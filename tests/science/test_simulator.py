@@ -139,3 +139,25 @@ def test_convergence_episode_finds_where_the_average_settles():
     # the first whose window holds no unsettled episode
     assert convergence_episode(returns, window=10, tolerance=0.01) == 59
     assert convergence_episode(np.zeros(30), window=10, tolerance=0.01) == 10
+
+
+def test_each_invariant_is_counted_per_patient_and_check_point():
+    from medlang.sim.contracts import CIRC, PROL, TUMOUR, ViolationCounter
+
+    state = np.ones((7, 4))
+    state[TUMOUR, 0] = -1.0  # negative size
+    state[CIRC, 1] = 500.0  # ANC far above physiological
+    state[PROL, 2] = -0.1  # negative cell count
+    state[TUMOUR, 3] = np.inf  # non-finite
+    counter = ViolationCounter(6)
+    counter.check(state, slice(2, 6))
+    counter.check(state, slice(2, 6))
+    assert counter.counts == {
+        "non_finite_state": 2,
+        "negative_drug_amount": 0,
+        "negative_tumour_size": 2,
+        "negative_cell_count": 2,
+        "anc_above_physiological": 2,
+        "tumour_above_physiological": 2,  # inf is also above the bound
+    }
+    assert counter.per_patient.tolist() == [0, 0, 2, 2, 2, 4]
