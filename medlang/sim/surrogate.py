@@ -105,7 +105,9 @@ class Surrogate:
             return cls._from_json(data)
         except SurrogateFormatError:
             raise
-        except (KeyError, TypeError, ValueError, IndexError) as error:
+        except KeyError as error:
+            raise SurrogateFormatError(f"field {error}: missing") from None
+        except (TypeError, ValueError, IndexError, AttributeError) as error:
             raise SurrogateFormatError(f"malformed surrogate model: {error}") from None
 
     @classmethod
@@ -122,14 +124,18 @@ class Surrogate:
                 raise SurrogateFormatError(f"field 'weights[{index}]': inconsistent shapes")
         if weights[-1].shape[1] != len(TARGETS):
             raise SurrogateFormatError("field 'weights': output size is not 2")
-        scalers = data["scalers"]
+        scalers = {
+            name: _vector(data["scalers"], name, len(FEATURES) if name[0] == "x" else len(TARGETS))
+            for name in ("x_mean", "x_std", "y_mean", "y_std")
+        }
+        if (scalers["x_std"] <= 0).any() or (scalers["y_std"] <= 0).any():
+            raise SurrogateFormatError("field 'scalers': standard deviations must be > 0")
         domain = np.asarray([data["domain"][name] for name in FEATURES], dtype=float)
+        if domain.shape != (len(FEATURES), 2):
+            raise SurrogateFormatError("field 'domain': expected [min, max] per feature")
         return cls(
             mlp=Mlp(weights, biases),
-            x_mean=np.asarray(scalers["x_mean"], dtype=float),
-            x_std=np.asarray(scalers["x_std"], dtype=float),
-            y_mean=np.asarray(scalers["y_mean"], dtype=float),
-            y_std=np.asarray(scalers["y_std"], dtype=float),
+            **scalers,
             domain_min=domain[:, 0],
             domain_max=domain[:, 1],
             program_name=str(data["evidence_program"]),
@@ -137,3 +143,10 @@ class Surrogate:
             seed=int(data["seed"]),
             training=dict(data.get("training", {})),
         )
+
+
+def _vector(scalers: dict, name: str, size: int) -> np.ndarray:
+    vector = np.asarray(scalers[name], dtype=float)
+    if vector.shape != (size,) or not np.isfinite(vector).all():
+        raise SurrogateFormatError(f"field 'scalers.{name}': expected {size} finite numbers")
+    return vector
