@@ -153,3 +153,52 @@ def test_evaluating_on_the_training_patients_is_refused(trained, tmp_path):
     )
     assert "field 'seed'" in result.stderr and "fresh patients" in result.stderr
     assert not out.exists()
+
+
+def test_policy_trained_for_another_env_is_refused(project):
+    policy = project.path("policy.json")
+    project.produce(
+        "train-policy-rl",
+        "--env-config",
+        project.path("env.json"),
+        "--train-config",
+        project.path("rltrain.json"),
+        "--out-policy",
+        policy,
+    )
+    Path(project.path("env2.json")).write_text('{"dose_levels_mg": [60.0, 250.0]}')
+    out = project.path("report.json")
+    result = project.produce(
+        "eval-policy-rl",
+        "--env-config",
+        project.path("env2.json"),
+        "--policy",
+        policy,
+        "--out-report",
+        out,
+        "--log",
+        expect=1,
+    )
+    assert_refused(project, result, "policy.json", "field 'env.dose_levels_mg'", out=out)
+
+
+def test_output_that_is_a_directory_is_refused_before_running(project):
+    result = project.produce("run-evidence", "--out", str(project.root), "--log", expect=1)
+    assert "--out is a directory" in result.stderr
+    assert project.runs() == []
+
+
+def test_file_that_is_not_a_surrogate(project):
+    Path(project.path("fake.json")).write_text('{"format": "something else"}')
+    Path(project.path("hybrid.json")).write_text('{"surrogate": "fake.json"}')
+    out = project.path("r.json")
+    result = project.produce(
+        "run-evidence-hybrid",
+        "--hybrid-config",
+        project.path("hybrid.json"),
+        "--out",
+        out,
+        "--log",
+        expect=1,
+    )
+    assert_refused(project, result, "fake.json", "field 'format'", out=out)
