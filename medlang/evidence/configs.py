@@ -160,6 +160,10 @@ def read_json(path: Path, what: str) -> Any:
         ) from None
 
 
+# Commands that share one producer accept each other's recorded configs.
+SAME_PRODUCER = {"run-evidence": "evidence", "run-evidence-hybrid": "evidence"}
+
+
 def load_config(
     path: Path | None, model: type[BaseModel], command: str, section: str | None = None
 ) -> ConfigFile:
@@ -173,10 +177,11 @@ def load_config(
     recorded: dict = {}
     if "command" in data or "inputs" in data:
         recorded = data
-        if data.get("command") != command:
+        recorded_by = data.get("command")
+        if SAME_PRODUCER.get(recorded_by, recorded_by) != SAME_PRODUCER.get(command, command):
             raise EvidenceError(
                 f"{path}: field 'command': this config was recorded by "
-                f"{data.get('command')!r}, not {command!r}"
+                f"{recorded_by!r}, not {command!r}"
             )
         data = dict(data[section]) if section and isinstance(data.get(section), dict) else data
         data = {k: v for k, v in data.items() if k not in ("command", "inputs")}
