@@ -178,6 +178,8 @@ def load_config(
     if "command" in data or "inputs" in data:
         recorded = data
         recorded_by = data.get("command")
+        if not isinstance(recorded_by, str):
+            raise EvidenceError(f"{path}: field 'command': expected the name of a command")
         if SAME_PRODUCER.get(recorded_by, recorded_by) != SAME_PRODUCER.get(command, command):
             raise EvidenceError(
                 f"{path}: field 'command': this config was recorded by "
