@@ -31,7 +31,12 @@ def program_options(command: Callable) -> Callable:
             help="Project root searched for the program (default: current directory).",
         ),
         click.option("--log", is_flag=True, help="Record the run in the registry."),
-        click.option("--quiet", "-q", is_flag=True, help="No progress bar."),
+        click.option(
+            "--quiet",
+            "-q",
+            is_flag=True,
+            help="No progress bar and no summary (the `Logged run:` line stays).",
+        ),
     ]
     for decorator in reversed(decorators):
         command = decorator(command)

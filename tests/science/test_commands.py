@@ -224,3 +224,38 @@ def test_mlc_run_log_refuses_a_program_without_evidence(project):
     result = project.mlc("run", str(script), "--log", expect=1)
     assert "'main' returns Unit" in result.stderr and "EvidenceProgram" in result.stderr
     assert project.runs() == []
+
+
+def test_surrogate_training_and_evaluation_are_reproduced_from_exported_configs(trained, tmp_path):
+    project, train_id = trained
+    exported = tmp_path / "train_config.json"
+    project.mlc("runs", "export-config", "--id", train_id, "--out", str(exported))
+    retrained = tmp_path / "surrogate.json"
+    result = project.produce(
+        "train-surrogate", "--train-config", str(exported), "--out-model", str(retrained), "--log"
+    )
+    original = find(project, train_id)
+    assert untimed(find(project, logged_id(result)).metrics) == untimed(original.metrics)
+    assert retrained.read_bytes() == Path(project.path("model/surrogate.json")).read_bytes()
+
+    surrogate = ["--surrogate", project.path("model/surrogate.json")]
+    first = project.produce(
+        "surrogate-eval",
+        *surrogate,
+        "--eval-config",
+        project.path("eval.json"),
+        "--out-report",
+        str(tmp_path / "a.json"),
+        "--log",
+    )
+    exported_eval = tmp_path / "eval_config.json"
+    project.mlc("runs", "export-config", "--id", logged_id(first), "--out", str(exported_eval))
+    project.produce(
+        "surrogate-eval",
+        *surrogate,
+        "--eval-config",
+        str(exported_eval),
+        "--out-report",
+        str(tmp_path / "b.json"),
+    )
+    assert (tmp_path / "a.json").read_bytes() == (tmp_path / "b.json").read_bytes()
