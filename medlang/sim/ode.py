@@ -145,6 +145,7 @@ def _integrate(
     nadir = y[CIRC].copy()
     t = start_h
     next_check = start_h + HOURS_PER_DAY
+    last_check = start_h
     with np.errstate(all="ignore"):  # overflow/NaN are counted by the contracts
         for n_steps, h in segments:
             for _ in range(n_steps):
@@ -157,6 +158,7 @@ def _integrate(
                 nadir = np.minimum(nadir, y[CIRC])  # NaN propagates: never hidden
                 if t >= next_check - 1e-9:
                     violations.check(y, patients)
-                    next_check += HOURS_PER_DAY
-        violations.check(y, patients)  # end of cycle
+                    last_check, next_check = t, next_check + HOURS_PER_DAY
+        if last_check < t - 1e-9:  # the cycle does not end on a day boundary
+            violations.check(y, patients)
     return y, nadir

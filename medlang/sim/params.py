@@ -59,7 +59,7 @@ class Param:
 
 @dataclass(frozen=True)
 class Covariate:
-    """A log-normal patient covariate, truncated to [low, high] (resampled by clipping)."""
+    """A log-normal patient covariate, clipped to [low, high]."""
 
     median: float
     cv: float

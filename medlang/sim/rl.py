@@ -122,7 +122,7 @@ class DoseEnv:
             grade4 = nadir < spec.thresholds.dlt_anc
             grade3 = (nadir < spec.thresholds.grade3_anc) & ~grade4
             reward = env.tumour_weight * np.nan_to_num(self.rts - rts, nan=0.0)
-            self.best_rts = np.fmin(self.best_rts, rts)
+            self.best_rts = np.minimum(self.best_rts, rts)  # NaN: not a responder
         reward -= env.grade3_penalty * grade3 + env.grade4_penalty * grade4
         reward -= env.violation_penalty * counter.per_patient
         self.rts, self.last_nadir = rts, nadir
