@@ -1,9 +1,9 @@
 """Declared invariants of the simulated state, and their violation counter.
 
 Each check point (the end of every simulated day, and the end of a cycle that
-does not fall on a day boundary) tests every
-patient's state against every invariant; each failing (patient, check point,
-invariant) triple is counted under the invariant's name. Nothing is clipped or
+does not fall on a day boundary) tests every patient's state against every
+invariant; each failing (patient, check point, invariant) triple is counted under
+the invariant's name. Nothing is clipped or
 repaired: a violating patient keeps its (possibly non-finite) endpoints, so the
 counts and the endpoints tell the same story.
 """
