@@ -69,7 +69,8 @@ def run_evidence(
     if routing.strategy == "mechanistic":
         mech_mask, predicted = np.ones(n, dtype=bool), None
     else:
-        assert surrogate is not None, "surrogate and adaptive strategies need a surrogate"
+        if surrogate is None:
+            raise ValueError(f"strategy {routing.strategy!r} needs a surrogate")
         if routing.strategy == "adaptive":
             mech_mask, predicted = route_to_mechanistic(
                 spec, surrogate, population, routing.mech_threshold

@@ -7,11 +7,12 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from medlang.sim.contracts import MAX_ANC, ViolationCounter
 from medlang.sim.mlp import AdamSettings, Mlp, train
 from medlang.sim.params import TrialSpec
 from medlang.sim.population import Population, design_matrix, sample_patients
 from medlang.sim.surrogate import Surrogate, endpoint_targets, transform_features
-from medlang.sim.trial import DEFAULT_BLOCK_SIZE, Endpoints, simulate
+from medlang.sim.trial import DEFAULT_BLOCK_SIZE, Endpoints, MechanisticOutcome, simulate
 
 Progress = Callable[[int], None]  # called with the number of units done since last call
 
@@ -36,6 +37,42 @@ def random_dose_population(
     return Population(values, doses, np.zeros(n, dtype=int))
 
 
+@dataclass(frozen=True)
+class TrainingSet:
+    """Finite rows of a mechanistic training simulation, split into fit/validation."""
+
+    raw: np.ndarray  # natural-unit features (for the training domain)
+    x: np.ndarray  # transformed features
+    y: np.ndarray  # log endpoints
+    fit: np.ndarray  # row indices
+    val: np.ndarray
+    n_dropped_non_finite: int
+    mech_violations: int
+
+
+def simulate_training_set(
+    spec: TrialSpec, settings: SurrogateTraining, rng: np.random.Generator, progress=None
+) -> TrainingSet:
+    population = random_dose_population(
+        spec, settings.n_patients, settings.dose_min_mg, settings.dose_max_mg, rng
+    )
+    outcome = _simulate_in_chunks(spec, population, progress)
+    raw = design_matrix(population)
+    x, y = transform_features(raw), endpoint_targets(outcome.endpoints)
+    usable = np.isfinite(y).all(axis=1)  # non-finite simulations are counted, not learned
+    order = rng.permutation(int(usable.sum()))
+    n_val = int(round(settings.val_fraction * len(order)))
+    return TrainingSet(
+        raw[usable],
+        x[usable],
+        y[usable],
+        fit=order[n_val:],
+        val=order[:n_val],
+        n_dropped_non_finite=int((~usable).sum()),
+        mech_violations=outcome.violations.total,
+    )
+
+
 def fit_surrogate(
     spec: TrialSpec,
     settings: SurrogateTraining,
@@ -43,48 +80,15 @@ def fit_surrogate(
     fingerprint: str,
     progress: Progress | None = None,
 ) -> tuple[Surrogate, dict]:
+    """Simulate a training set, standardise it, train the MLP; (surrogate, metrics)."""
     rng = np.random.default_rng(settings.seed)
-    population = random_dose_population(
-        spec, settings.n_patients, settings.dose_min_mg, settings.dose_max_mg, rng
-    )
-    outcome = _simulate_in_chunks(spec, population, progress)
-    raw = design_matrix(population)
-    x_all = transform_features(raw)
-    y_all = endpoint_targets(outcome.endpoints)
-    usable = np.isfinite(y_all).all(axis=1)
-    x_all, y_all, raw = x_all[usable], y_all[usable], raw[usable]
-    order = rng.permutation(len(x_all))
-    n_val = int(round(settings.val_fraction * len(order)))
-    val, fit = order[:n_val], order[n_val:]
-    x_mean, x_std = x_all[fit].mean(axis=0), _safe_std(x_all[fit])
-    y_mean, y_std = y_all[fit].mean(axis=0), _safe_std(y_all[fit])
-    x = (x_all - x_mean) / x_std
-    y = (y_all - y_mean) / y_std
-    sizes = [x.shape[1], *settings.hidden_layers, y.shape[1]]
-    mlp = Mlp.init(sizes, rng)
+    data = simulate_training_set(spec, settings, rng, progress)
+    fit, val = data.fit, data.val
+    x_mean, x_std = data.x[fit].mean(axis=0), _safe_std(data.x[fit])
+    y_mean, y_std = data.y[fit].mean(axis=0), _safe_std(data.y[fit])
+    x, y = (data.x - x_mean) / x_std, (data.y - y_mean) / y_std
+    mlp = Mlp.init([x.shape[1], *settings.hidden_layers, y.shape[1]], rng)
     history = train(mlp, x[fit], y[fit], x[val], y[val], settings.adam, rng)
-    training = {
-        "n_simulated": settings.n_patients,
-        "n_train": int(len(fit)),
-        "n_val": int(len(val)),
-        "n_dropped_non_finite": int((~usable).sum()),
-        "mech_violations": outcome.violations.total,
-        "best_epoch": history.best_epoch,
-        "settings": {**asdict(settings), "hidden_layers": list(settings.hidden_layers)},
-    }
-    surrogate = Surrogate(
-        mlp=mlp,
-        x_mean=x_mean,
-        x_std=x_std,
-        y_mean=y_mean,
-        y_std=y_std,
-        domain_min=raw[fit].min(axis=0),
-        domain_max=raw[fit].max(axis=0),
-        program_name=program_name,
-        program_fingerprint=fingerprint,
-        seed=settings.seed,
-        training=training,
-    )
     metrics = {
         # losses are mean squared errors on standardised log endpoints
         "train_loss": history.train_loss,
@@ -93,8 +97,27 @@ def fit_surrogate(
         "best_epoch": history.best_epoch,
         "n_train": int(len(fit)),
         "n_val": int(len(val)),
-        "mech_violations": outcome.violations.total,
+        "mech_violations": data.mech_violations,
     }
+    training = {
+        "n_simulated": settings.n_patients,
+        "n_dropped_non_finite": data.n_dropped_non_finite,
+        **{k: metrics[k] for k in ("n_train", "n_val", "mech_violations", "best_epoch")},
+        "settings": {**asdict(settings), "hidden_layers": list(settings.hidden_layers)},
+    }
+    surrogate = Surrogate(
+        mlp=mlp,
+        x_mean=x_mean,
+        x_std=x_std,
+        y_mean=y_mean,
+        y_std=y_std,
+        domain_min=data.raw[fit].min(axis=0),
+        domain_max=data.raw[fit].max(axis=0),
+        program_name=program_name,
+        program_fingerprint=fingerprint,
+        seed=settings.seed,
+        training=training,
+    )
     return surrogate, metrics
 
 
@@ -105,9 +128,6 @@ def _safe_std(values: np.ndarray) -> np.ndarray:
 
 def _simulate_in_chunks(spec: TrialSpec, population: Population, progress: Progress | None):
     """Simulate in chunks so a progress bar can move; results equal one big call."""
-    from medlang.sim.contracts import ViolationCounter
-    from medlang.sim.trial import MechanisticOutcome
-
     chunk = DEFAULT_BLOCK_SIZE * 4
     best, nadir = np.empty(population.n), np.empty(population.n)
     violations = ViolationCounter(population.n)
@@ -132,8 +152,6 @@ class Qualification:
 
 def surrogate_violations(endpoints: Endpoints) -> np.ndarray:
     """Per-patient count of predictions breaking the endpoint contracts."""
-    from medlang.sim.contracts import MAX_ANC
-
     rts, anc = endpoints.best_rts, endpoints.anc_nadir
     with np.errstate(invalid="ignore"):
         bad_rts = ~np.isfinite(rts) | (rts < 0)
