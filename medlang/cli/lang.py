@@ -25,14 +25,26 @@ import click
     default=None,
     help="Zero-argument function to run (default: main).",
 )
+@click.option("--log", is_flag=True, help="Simulate the returned evidence program and log it.")
+@click.option(
+    "--backend",
+    type=click.Choice(["mechanistic", "surrogate", "hybrid"], case_sensitive=False),
+    help="Evidence backend (default: the program's).",
+)
+@click.option("--config", type=click.Path(dir_okay=False, path_type=Path), help="Evidence config.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Evidence result.")
 @click.pass_obj
-def run_command(app: Any, file: Path, fn_name: str | None) -> None:
+def run_command(app: Any, file: Path, fn_name: str | None, log: bool, backend, config, out) -> None:
     """Check FILE, then run its `main` function (or --fn NAME).
 
     The program's registry functions (med.registry) read the registry given by
     --registry, $MEDLANG_REGISTRY or the default. A function that returns a
     value other than Unit has it printed.
     """
+    if log or backend or config or out:  # an evidence program: see medlang.evidence.run_entry
+        from medlang.evidence.run_entry import run_and_log
+
+        return run_and_log(app.registry_root, file, fn_name, backend, config, out, log)
     value = run_program(file, fn_name, registry_root=app.registry_root)
     if value is not None:
         click.echo(display(value))

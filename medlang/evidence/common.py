@@ -1,0 +1,101 @@
+"""What every producer shares: the request, atomic JSON output, the progress bar
+and logging the run."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from medlang.evidence.errors import EvidenceError
+
+
+@dataclass(frozen=True)
+class Request:
+    """Options common to every run-producing command."""
+
+    evidence_program: str | None
+    file: Path | None
+    project: Path
+    registry_root: Path
+    log: bool = False
+    quiet: bool = False
+
+
+@dataclass(frozen=True)
+class Produced:
+    metrics: dict
+    outputs: list[Path]
+    run_id: str | None
+
+
+def json_safe(value: Any) -> Any:
+    """NaN and infinities become null: output files and metrics stay strict JSON."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    if hasattr(value, "item"):  # numpy scalar
+        return json_safe(value.item())
+    return value
+
+
+def check_output_path(path: Path, option: str) -> Path:
+    """Fail before any work if ``path`` cannot be an output file."""
+    path = path.expanduser().resolve()
+    if path.is_dir():
+        raise EvidenceError(f"{path}: {option} is a directory")
+    parent = path.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK):
+        raise EvidenceError(f"{path}: {option}: directory {parent} is not writable")
+    return path
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write to a temporary file beside ``path``, fsync, then rename over it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(json_safe(data), indent=2, allow_nan=False) + "\n"
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def progress_bar(total: int, label: str, quiet: bool) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr when it is a terminal (and not ``--quiet``)."""
+    if quiet or not sys.stderr.isatty():
+        yield lambda n: None
+        return
+    import click
+
+    with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
+        yield bar.update
+
+
+def new_logger(request: Request, loaded):
+    from medlang.registry import Registry, RunLogger
+
+    return RunLogger.new_for_project(
+        request.project,
+        module_path=loaded.module_path,
+        evidence_program=loaded.function,
+        registry=Registry(request.registry_root),
+    )

@@ -1,0 +1,211 @@
+"""Config files of the run-producing commands: models with defaults, validation and
+unknown-key rejection, and the reader that names file and field on every error.
+
+A config file is either written by hand (only the keys you want; the rest take
+their defaults) or exported from a logged run (``mlc runs export-config``). An
+exported config is the run's *recorded* config: every resolved default plus
+``command`` (which command recorded it) and ``inputs`` (the files the run read, as
+absolute paths with sha256). Reading one back, ``command`` must name the same
+command, and each recorded input the command uses again is verified: a changed
+file is an error, because the run would not be reproduced. Commands with two
+config files (``train-policy-rl``: env + train) record both as sections, and the
+exported file is accepted for either option.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from medlang.evidence.errors import EvidenceError, describe_validation_error
+
+_STRICT = ConfigDict(extra="forbid", frozen=True)
+
+
+class TrainSurrogateConfig(BaseModel):
+    model_config = _STRICT
+    seed: int = Field(0, ge=0)
+    n_patients: int = Field(1200, ge=20, le=200_000)
+    dose_range_mg: tuple[float, float] | None = None  # default: 0.5 x lowest, 1.25 x highest arm
+    hidden_layers: list[int] = Field(default_factory=lambda: [32, 32], min_length=1)
+    epochs: int = Field(200, ge=1, le=100_000)
+    learning_rate: float = Field(3e-3, gt=0, le=1)
+    batch_size: int = Field(64, ge=1)
+    val_fraction: float = Field(0.2, ge=0, lt=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> TrainSurrogateConfig:
+        if self.dose_range_mg is not None:
+            low, high = self.dose_range_mg
+            if low < 0 or high <= low:
+                raise ValueError("dose_range_mg must be [low, high] with 0 <= low < high")
+        if any(width < 1 for width in self.hidden_layers):
+            raise ValueError("hidden_layers must be positive widths")
+        return self
+
+
+class EvalSurrogateConfig(BaseModel):
+    model_config = _STRICT
+    seed: int = Field(1, ge=0)
+    n_patients: int = Field(300, ge=1, le=200_000)
+    doses_mg: list[float] | None = None  # default: the program's arm doses, in turn
+    max_rmse: float = Field(0.1, gt=0)
+    min_r_squared: float = Field(0.95, le=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> EvalSurrogateConfig:
+        if self.doses_mg is not None and (not self.doses_mg or min(self.doses_mg) < 0):
+            raise ValueError("doses_mg must be a non-empty list of doses >= 0")
+        return self
+
+
+Strategy = Literal["adaptive", "surrogate", "mechanistic"]
+BACKEND_STRATEGY: dict[str, Strategy] = {
+    "Mechanistic": "mechanistic",
+    "Surrogate": "surrogate",
+    "Hybrid": "adaptive",
+}
+
+
+class EvidenceRunConfig(BaseModel):
+    """Config of ``run-evidence`` / ``run-evidence-hybrid`` (the "hybrid config")."""
+
+    model_config = _STRICT
+    surrogate: str | None = None  # path, relative to the config file
+    strategy: Strategy | None = None  # default: the backend's (Hybrid -> adaptive)
+    mech_threshold: float = Field(0.07, ge=0)
+    audit_fraction: float = Field(0.03, ge=0, le=1)
+    seed: int | None = Field(None, ge=0)  # virtual population; default: the program's seed
+    audit_seed: int = Field(0, ge=0)
+    backend: str | None = None  # recorded by a logged run; must match when present
+
+
+class EnvConfig(BaseModel):
+    model_config = _STRICT
+    dose_levels_mg: list[float] = Field(
+        default_factory=lambda: [75.0, 125.0, 175.0, 225.0], min_length=1
+    )
+    cycles: int | None = Field(None, ge=1, le=52)  # default: the program's cycles
+    anc_bin_edges: list[float] = Field(default_factory=lambda: [0.5, 1.0, 1.5])
+    rts_bin_edges: list[float] = Field(default_factory=lambda: [0.7, 0.9, 1.1])
+    tumour_weight: float = 1.0
+    response_bonus: float = 2.0
+    grade3_penalty: float = Field(0.2, ge=0)
+    grade4_penalty: float = Field(1.0, ge=0)
+    violation_penalty: float = Field(1.0, ge=0)
+
+    @model_validator(mode="after")
+    def _check(self) -> EnvConfig:
+        if min(self.dose_levels_mg) < 0:
+            raise ValueError("dose_levels_mg must be >= 0")
+        for name in ("anc_bin_edges", "rts_bin_edges"):
+            edges = getattr(self, name)
+            if any(b <= a for a, b in zip(edges, edges[1:], strict=False)):
+                raise ValueError(f"{name} must be strictly increasing")
+        return self
+
+
+class RLTrainConfig(BaseModel):
+    model_config = _STRICT
+    episodes: int = Field(2000, ge=1, le=1_000_000)
+    batch_size: int = Field(50, ge=1, le=10_000)
+    learning_rate: float = Field(0.1, gt=0, le=1)
+    discount: float = Field(0.95, ge=0, le=1)
+    epsilon_start: float = Field(1.0, ge=0, le=1)
+    epsilon_min: float = Field(0.05, ge=0, le=1)
+    epsilon_decay: float = Field(0.998, gt=0, le=1)
+    convergence_window: int = Field(200, ge=1)
+    convergence_tolerance: float = Field(0.1, gt=0)
+    seed: int = Field(0, ge=0)
+
+
+@dataclass(frozen=True)
+class ConfigFile:
+    """A validated config, where it came from, and what an exported one recorded."""
+
+    model: Any
+    path: Path | None  # absolute; None: no file given, all defaults
+    recorded: dict  # the whole exported record ({} for a hand-written config)
+
+    @property
+    def directory(self) -> Path:
+        return self.path.parent if self.path else Path.cwd()
+
+    def resolve_path(self, value: str) -> Path:
+        """A path inside the config, relative to the config file."""
+        return (self.directory / Path(value).expanduser()).resolve()
+
+    @property
+    def inputs(self) -> dict:
+        inputs = self.recorded.get("inputs")
+        return inputs if isinstance(inputs, dict) else {}
+
+
+def read_json(path: Path, what: str) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise EvidenceError(f"{path}: {what} not found") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise EvidenceError(f"{path}: cannot read {what}: {error}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise EvidenceError(
+            f"{path}:{error.lineno}:{error.colno}: malformed JSON in {what}: {error.msg}"
+        ) from None
+
+
+# Commands that share one producer accept each other's recorded configs.
+SAME_PRODUCER = {"run-evidence": "evidence", "run-evidence-hybrid": "evidence"}
+
+
+def load_config(
+    path: Path | None, model: type[BaseModel], command: str, section: str | None = None
+) -> ConfigFile:
+    """Read and validate a config file (``None``: all defaults)."""
+    if path is None:
+        return ConfigFile(model(), None, {})
+    path = path.expanduser().resolve()
+    data = read_json(path, "config file")
+    if not isinstance(data, dict):
+        raise EvidenceError(f"{path}: config must be a JSON object")
+    recorded: dict = {}
+    if "command" in data or "inputs" in data:
+        recorded = data
+        recorded_by = data.get("command")
+        if not isinstance(recorded_by, str):
+            raise EvidenceError(f"{path}: field 'command': expected the name of a command")
+        if SAME_PRODUCER.get(recorded_by, recorded_by) != SAME_PRODUCER.get(command, command):
+            raise EvidenceError(
+                f"{path}: field 'command': this config was recorded by "
+                f"{recorded_by!r}, not {command!r}"
+            )
+        data = dict(data[section]) if section and isinstance(data.get(section), dict) else data
+        data = {k: v for k, v in data.items() if k not in ("command", "inputs")}
+        if section is not None and section not in recorded:
+            raise EvidenceError(f"{path}: field '{section}': missing in the recorded config")
+    try:
+        return ConfigFile(model.model_validate(data), path, recorded)
+    except ValidationError as error:
+        prefix = f"{section}." if section and recorded else ""
+        message = describe_validation_error(error).replace("field '", f"field '{prefix}", 1)
+        raise EvidenceError(f"{path}: {message}") from None
+
+
+def verify_input(config: ConfigFile, key: str, sha256: str, actual_path: Path) -> None:
+    """An exported config names the exact files its run read: refuse a changed one."""
+    recorded = config.inputs.get(key)
+    if isinstance(recorded, dict) and recorded.get("sha256") not in (None, sha256):
+        raise EvidenceError(
+            f"{config.path}: field 'inputs.{key}.sha256': {actual_path} has changed since "
+            f"the run was recorded (recorded {recorded['sha256'][:12]}, now {sha256[:12]})"
+        )
+
+
+def file_input(path: Path, sha256: str) -> dict:
+    return {"path": str(path), "sha256": sha256}

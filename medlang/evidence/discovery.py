@@ -1,0 +1,119 @@
+"""Finding and evaluating an evidence program: ``--evidence-program NAME`` among the
+project's ``.medlang`` files, or ``--file PATH``; then run it and validate the value."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from medlang.evidence.errors import EvidenceError
+from medlang.evidence.program import EvidenceProgram
+
+RETURN_TYPE = "EvidenceProgram"
+_SKIP_DIRS = {".git", ".hg", ".venv", "venv", "node_modules", "__pycache__", "build", "dist"}
+
+
+@dataclass(frozen=True)
+class LoadedProgram:
+    program: EvidenceProgram
+    function: str
+    module_path: Path  # absolute
+    module_sha256: str
+
+    def record(self) -> dict:
+        """How the program is recorded in a run's config (``inputs.evidence_program``)."""
+        return {
+            "name": self.function,
+            "module_path": str(self.module_path),
+            "sha256": self.module_sha256,
+            "fingerprint": self.program.fingerprint(),
+        }
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _medlang_files(root: Path):
+    for directory, subdirs, files in os.walk(root):
+        subdirs[:] = sorted(d for d in subdirs if d not in _SKIP_DIRS and not d.startswith("."))
+        for name in sorted(files):
+            if name.endswith(".medlang"):
+                yield Path(directory) / name
+
+
+def _evidence_functions(path: Path):
+    """Zero-argument functions of ``path`` declared to return an EvidenceProgram."""
+    from medlang.lang.api import MedLangError, list_functions
+
+    try:
+        functions = list_functions(path)
+    except MedLangError as error:
+        raise EvidenceError(str(error)) from None
+    return [f for f in functions if not f.params and f.return_type == RETURN_TYPE]
+
+
+def find_program(name: str | None, file: Path | None, project: Path) -> tuple[Path, str]:
+    """(module path, function name) of the requested evidence program."""
+    if file is not None:
+        if not file.is_file():
+            raise EvidenceError(f"{file}: no such file")
+        candidates = [f.name for f in _evidence_functions(file)]
+        if name is not None:
+            if name not in candidates:
+                raise EvidenceError(
+                    f"{file}: no zero-argument function '{name}' returning {RETURN_TYPE}"
+                    + (f" (found: {', '.join(candidates)})" if candidates else "")
+                )
+            return file.resolve(), name
+        if len(candidates) != 1:
+            found = ", ".join(candidates) or "none"
+            raise EvidenceError(
+                f"{file}: name the evidence program with --evidence-program "
+                f"(functions returning {RETURN_TYPE}: {found})"
+            )
+        return file.resolve(), candidates[0]
+    if name is None:
+        raise EvidenceError("name the evidence program with --evidence-program NAME or --file PATH")
+    if not project.is_dir():
+        raise EvidenceError(f"{project}: project directory does not exist")
+    matches = []
+    for path in _medlang_files(project):
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if f"fn {name}" in text and any(f.name == name for f in _evidence_functions(path)):
+            matches.append(path.resolve())
+    if not matches:
+        raise EvidenceError(
+            f"evidence program '{name}' not found in any .medlang file under {project}"
+        )
+    if len(matches) > 1:
+        listed = ", ".join(str(m) for m in matches)
+        raise EvidenceError(f"evidence program '{name}' is defined in several files: {listed}")
+    return matches[0], name
+
+
+def load_evidence_program(
+    name: str | None, file: Path | None, project: Path, registry_root: Path | None = None
+) -> LoadedProgram:
+    """Find, check, run and validate the evidence program."""
+    from medlang.lang.api import MedLangError, MedLangRuntimeError, load_program
+    from medlang.lang.values import to_python
+
+    path, function = find_program(name, file, project)
+    try:
+        value = load_program(path).call(function, registry_root=registry_root)
+    except MedLangError as error:
+        raise EvidenceError(str(error)) from None
+    except MedLangRuntimeError as error:
+        raise EvidenceError(error.render()) from None
+    program = EvidenceProgram.from_value(to_python(value), f"{path}: {function}()")
+    return LoadedProgram(program, function, path, sha256_of(path))

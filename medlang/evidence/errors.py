@@ -1,0 +1,35 @@
+"""One error type for every user mistake in the run-producing commands."""
+
+from __future__ import annotations
+
+
+class EvidenceError(Exception):
+    """Bad input (program, config, model file): the message is one readable line
+    naming the file and the field; the CLI prints it and exits 1."""
+
+
+def describe_validation_error(error) -> str:
+    """First problem of a pydantic ValidationError as ``field.path: message``;
+    ``(and N more problems)`` when there are several."""
+    problems = error.errors()
+    first = problems[0]
+    location = _location(first.get("loc", ()))
+    message = first.get("msg", "invalid value")
+    if first.get("type") == "extra_forbidden":
+        message = "unknown key"
+    elif first.get("type") == "missing":
+        message = "missing required field"
+    elif "input" in first and first.get("type") not in ("model_type", "dict_type"):
+        message = f"{message} (got {first['input']!r})"
+    more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+    return f"field '{location}': {message}{more}" if location else f"{message}{more}"
+
+
+def _location(loc) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text

@@ -1,0 +1,244 @@
+"""Producers of ``train-policy-rl`` and ``eval-policy-rl``."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from medlang.evidence.common import (
+    Produced,
+    Request,
+    check_output_path,
+    json_safe,
+    new_logger,
+    progress_bar,
+    write_json_atomic,
+)
+from medlang.evidence.configs import (
+    EnvConfig,
+    RLTrainConfig,
+    file_input,
+    load_config,
+    read_json,
+    verify_input,
+)
+from medlang.evidence.discovery import LoadedProgram, load_evidence_program, sha256_of
+from medlang.evidence.errors import EvidenceError
+
+POLICY_FORMAT = "medlang-rl-policy/1"
+TRAIN, EVAL = "train-policy-rl", "eval-policy-rl"
+
+
+def env_settings(env: EnvConfig, loaded: LoadedProgram):
+    from medlang.sim.rl import EnvSettings
+
+    return EnvSettings(
+        dose_levels_mg=tuple(env.dose_levels_mg),
+        cycles=env.cycles or loaded.program.cycles,
+        anc_bin_edges=tuple(env.anc_bin_edges),
+        rts_bin_edges=tuple(env.rts_bin_edges),
+        tumour_weight=env.tumour_weight,
+        response_bonus=env.response_bonus,
+        grade3_penalty=env.grade3_penalty,
+        grade4_penalty=env.grade4_penalty,
+        violation_penalty=env.violation_penalty,
+    )
+
+
+def _resolved_env(env: EnvConfig, loaded: LoadedProgram) -> dict:
+    return env.model_copy(update={"cycles": env.cycles or loaded.program.cycles}).model_dump()
+
+
+def train_policy_rl(
+    request: Request,
+    env_config: Path | None,
+    train_config: Path | None,
+    out_policy: Path,
+    out_report: Path | None,
+) -> Produced:
+    from medlang.registry import log_rl_train, utc_now
+    from medlang.sim.rl import QLearning, train_q
+
+    loaded = _load_program(request)
+    env_file = load_config(env_config, EnvConfig, TRAIN, section="env")
+    train_file = load_config(train_config, RLTrainConfig, TRAIN, section="train")
+    for config in (env_file, train_file):
+        verify_input(config, "evidence_program", loaded.module_sha256, loaded.module_path)
+    out_policy = check_output_path(out_policy, "--out-policy")
+    out_report = check_output_path(out_report, "--out-report") if out_report else None
+    env, cfg = env_settings(env_file.model, loaded), train_file.model
+    started_at, started = utc_now(), time.perf_counter()
+    with progress_bar(cfg.episodes, "training policy", request.quiet) as step:
+        table, returns, epsilon = train_q(
+            loaded.program.to_spec(), env, QLearning(**cfg.model_dump()), progress=step
+        )
+    metrics = _training_metrics(cfg, returns, epsilon)
+    metrics["training_time_s"] = time.perf_counter() - started
+    resolved_env = _resolved_env(env_file.model, loaded)
+    write_json_atomic(out_policy, _policy_document(loaded, resolved_env, env, cfg.seed, table))
+    if out_report:
+        write_json_atomic(out_report, _training_report(metrics, returns, cfg.convergence_window))
+    inputs = {"evidence_program": loaded.record()}
+    for key, config in (("env_config_file", env_file), ("train_config_file", train_file)):
+        if config.path is not None:
+            inputs[key] = file_input(config.path, sha256_of(config.path))
+    recorded = {"command": TRAIN, "env": resolved_env, "train": cfg.model_dump(), "inputs": inputs}
+    run_id = None
+    if request.log:
+        run_id = log_rl_train(
+            new_logger(request, loaded),
+            json_safe(recorded),
+            json_safe(metrics),
+            out_policy,
+            report_file=out_report,
+            started_at=started_at,
+        )
+    outputs = [out_policy] + ([out_report] if out_report else [])
+    return Produced(json_safe(metrics), outputs, run_id)
+
+
+def _training_metrics(cfg: RLTrainConfig, returns, epsilon: float) -> dict:
+    from medlang.sim.rl import convergence_episode
+
+    window = min(cfg.convergence_window, len(returns))
+    return {
+        "avg_reward": float(returns[-window:].mean()),  # the last convergence window
+        "final_epsilon": epsilon,
+        "convergence_episodes": convergence_episode(
+            returns, cfg.convergence_window, cfg.convergence_tolerance
+        ),
+        "episodes": cfg.episodes,
+    }
+
+
+def _training_report(metrics: dict, returns, window: int) -> dict:
+    """The metrics without timings, and the learning curve (mean return per window)."""
+    window = max(1, min(window, len(returns)))
+    curve = [float(returns[i : i + window].mean()) for i in range(0, len(returns), window)]
+    timing_free = {k: v for k, v in metrics.items() if k != "training_time_s"}
+    return {**timing_free, "window": window, "mean_return_per_window": curve}
+
+
+def _policy_document(loaded: LoadedProgram, resolved_env: dict, env, seed: int, table) -> dict:
+    import numpy as np
+
+    return {
+        "format": POLICY_FORMAT,
+        "evidence_program": loaded.function,
+        "program_fingerprint": loaded.program.fingerprint(),
+        "env": resolved_env,
+        "state_shape": list(env.state_shape),
+        "state_index": "(cycle * n_anc_bins + anc_bin) * n_rts_bins + rts_bin",
+        "seed": seed,
+        "q_table": np.round(table, 12).tolist(),
+    }
+
+
+def load_policy(path: Path, loaded: LoadedProgram, env: dict):
+    """The Q table of a policy file, checked against the program and the env config."""
+    import numpy as np
+
+    path = path.expanduser().resolve()
+    data = read_json(path, "policy")
+    if not isinstance(data, dict) or data.get("format") != POLICY_FORMAT:
+        raise EvidenceError(f"{path}: field 'format': expected {POLICY_FORMAT!r}")
+    if data.get("program_fingerprint") != loaded.program.fingerprint():
+        raise EvidenceError(
+            f"{path}: field 'program_fingerprint': the policy was trained for evidence program "
+            f"'{data.get('evidence_program')}' with other model parameters than '{loaded.function}'"
+        )
+    recorded_env = data.get("env") if isinstance(data.get("env"), dict) else {}
+    for key, value in env.items():
+        trained = recorded_env.get(key)
+        if trained != value:
+            raise EvidenceError(
+                f"{path}: field 'env.{key}': the policy was trained with {trained!r}, "
+                f"the env config says {value!r}"
+            )
+    try:
+        table = np.asarray(data["q_table"], dtype=float)
+    except (KeyError, TypeError, ValueError):
+        raise EvidenceError(f"{path}: field 'q_table': not a numeric table") from None
+    return table, path, sha256_of(path)
+
+
+def eval_policy_rl(
+    request: Request,
+    env_config: Path | None,
+    policy_file: Path,
+    n_episodes: int | None,
+    seed: int | None,
+    out_report: Path,
+) -> Produced:
+    from medlang.registry import log_rl_eval, utc_now
+    from medlang.sim.rl import greedy_rollouts
+
+    loaded = _load_program(request)
+    env_file = load_config(env_config, EnvConfig, EVAL, section="env")
+    verify_input(env_file, "evidence_program", loaded.module_sha256, loaded.module_path)
+    n_episodes = n_episodes or int(env_file.recorded.get("n_episodes", 200))
+    seed = seed if seed is not None else int(env_file.recorded.get("seed", 2026))
+    if n_episodes < 1:
+        raise EvidenceError("--n-episodes must be >= 1")
+    resolved_env = _resolved_env(env_file.model, loaded)
+    env = env_settings(env_file.model, loaded)
+    table, policy_path, policy_sha = load_policy(policy_file, loaded, resolved_env)
+    if table.shape != (env.n_states, len(env.dose_levels_mg)):
+        raise EvidenceError(f"{policy_path}: field 'q_table': shape {table.shape} does not fit")
+    verify_input(env_file, "policy", policy_sha, policy_path)
+    out_report = check_output_path(out_report, "--out-report")
+    started_at, started = utc_now(), time.perf_counter()
+    with progress_bar(n_episodes, "evaluating policy", request.quiet) as step:
+        rollouts = greedy_rollouts(
+            loaded.program.to_spec(), env, table, n_episodes, seed, progress=step
+        )
+    metrics = _rollout_metrics(rollouts)
+    report = {
+        "evidence_program": loaded.function,
+        "policy": str(policy_path),
+        "seed": seed,
+        "metrics": dict(metrics),
+        "mean_dose_by_cycle_mg": rollouts.doses.mean(axis=0).tolist(),
+    }
+    metrics["execution_time_ms"] = (time.perf_counter() - started) * 1000.0
+    write_json_atomic(out_report, report)
+    inputs = {
+        "evidence_program": loaded.record(),
+        "policy": file_input(policy_path, policy_sha),
+    }
+    recorded = {
+        "command": EVAL,
+        "env": resolved_env,
+        "n_episodes": n_episodes,
+        "seed": seed,
+        "inputs": inputs,
+    }
+    run_id = None
+    if request.log:
+        run_id = log_rl_eval(
+            new_logger(request, loaded),
+            json_safe(recorded),
+            json_safe(metrics),
+            out_report,
+            started_at=started_at,
+        )
+    return Produced(json_safe(metrics), [out_report], run_id)
+
+
+def _rollout_metrics(rollouts) -> dict:
+    return {
+        "avg_reward": float(rollouts.rewards.mean()),
+        "std_reward": float(rollouts.rewards.std()),
+        "success_rate": float(rollouts.success.mean()),  # response without DLT
+        "response_rate": float(rollouts.responder.mean()),
+        "dlt_rate": float(rollouts.dlt.mean()),
+        "avg_contract_violations": float(rollouts.violations.mean()),
+        "mean_dose_mg": float(rollouts.doses.mean()),
+        "n_simulations": len(rollouts.rewards),  # virtual patients (episodes) simulated
+    }
+
+
+def _load_program(request: Request) -> LoadedProgram:
+    return load_evidence_program(
+        request.evidence_program, request.file, request.project, request.registry_root
+    )

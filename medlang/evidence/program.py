@@ -1,0 +1,178 @@
+"""The Python side of ``med.evidence::EvidenceProgram``: a validated pydantic model
+built from the MedLang value (via ``to_python``), and its conversion to the
+simulator's ``TrialSpec``."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from medlang.evidence.errors import EvidenceError, describe_validation_error
+from medlang.sim import params as sim
+
+_STRICT = ConfigDict(extra="forbid", frozen=True)
+
+Positive = Field(gt=0)
+NonNegative = Field(ge=0)
+
+
+class ParamModel(BaseModel):
+    model_config = _STRICT
+    typical: float = Positive
+    cv: float = Field(ge=0, le=5)
+
+
+class CovariateModel(BaseModel):
+    model_config = _STRICT
+    median: float = Positive
+    cv: float = Field(ge=0, le=5)
+    low: float = Positive
+    high: float = Positive
+
+
+class DoseArmModel(BaseModel):
+    model_config = _STRICT
+    label: str = Field(min_length=1)
+    dose_mg: float = NonNegative
+
+
+class PopulationModel(BaseModel):
+    model_config = _STRICT
+    weight_kg: CovariateModel
+    baseline_tumour_mm: CovariateModel
+
+
+class PkModel(BaseModel):
+    model_config = _STRICT
+    cl_l_per_h: ParamModel
+    v_l: ParamModel
+    cl_weight_exponent: float
+    v_weight_exponent: float
+    reference_weight_kg: float = Positive
+    molar_mass_g_per_mol: float = Positive
+
+
+class TumourModel(BaseModel):
+    model_config = _STRICT
+    growth_per_day: ParamModel
+    kill_per_mg_l_per_day: ParamModel
+    resistance_per_day: ParamModel
+    visit_every_cycles: int = Field(ge=1)
+
+
+class MarrowModel(BaseModel):
+    model_config = _STRICT
+    circ0: ParamModel
+    mtt_h: ParamModel
+    gamma: ParamModel
+    slope_per_umol_l: ParamModel
+
+
+class ThresholdsModel(BaseModel):
+    model_config = _STRICT
+    response_shrinkage: float = Field(gt=0, lt=1)
+    dlt_anc: float = Positive
+    grade3_anc: float = Positive
+
+
+class SolverModel(BaseModel):
+    model_config = _STRICT
+    step_hours: float = Field(gt=0, le=24)
+    post_dose_step_hours: float = Field(gt=0, le=24)
+    post_dose_hours: float = NonNegative
+
+
+class EvidenceProgram(BaseModel):
+    """A virtual oncology trial as declared in MedLang (see stdlib/med/evidence.medlang)."""
+
+    model_config = _STRICT
+    name: str
+    arms: list[DoseArmModel] = Field(min_length=1)
+    patients_per_arm: int = Field(ge=1, le=100_000)
+    cycles: int = Field(ge=1, le=52)
+    cycle_days: float = Field(gt=0, le=365)
+    population: PopulationModel
+    pk: PkModel
+    tumour: TumourModel
+    marrow: MarrowModel
+    thresholds: ThresholdsModel
+    solver: SolverModel
+    backend: Literal["Mechanistic", "Surrogate", "Hybrid"]
+    seed: int = Field(ge=0)
+
+    @field_validator("arms")
+    @classmethod
+    def _unique_labels(cls, arms: list[DoseArmModel]) -> list[DoseArmModel]:
+        labels = [arm.label for arm in arms]
+        if len(set(labels)) != len(labels):
+            raise ValueError("arm labels must be unique")
+        return arms
+
+    @classmethod
+    def from_value(cls, value: Any, where: str) -> EvidenceProgram:
+        """Validate plain data (``to_python`` of the MedLang record); errors name ``where``."""
+        try:
+            return cls.model_validate(value)
+        except ValidationError as error:
+            raise EvidenceError(f"{where}: {describe_validation_error(error)}") from None
+
+    def fingerprint(self) -> str:
+        """sha256 of the parameters a surrogate or policy depends on: the model (PK,
+        tumour, marrow, population, solver, schedule), not the arms, sizes or seed."""
+        relevant = self.model_dump(
+            mode="json",
+            include={"cycles", "cycle_days", "population", "pk", "tumour", "marrow", "solver"},
+        )
+        canonical = json.dumps(relevant, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+    def to_spec(self, seed: int | None = None) -> sim.TrialSpec:
+        def param(p: ParamModel) -> sim.Param:
+            return sim.Param(p.typical, p.cv)
+
+        def covariate(c: CovariateModel) -> sim.Covariate:
+            return sim.Covariate(c.median, c.cv, c.low, c.high)
+
+        pk, tumour, marrow = self.pk, self.tumour, self.marrow
+        return sim.TrialSpec(
+            arms=tuple(sim.Arm(arm.label, arm.dose_mg) for arm in self.arms),
+            patients_per_arm=self.patients_per_arm,
+            cycles=self.cycles,
+            cycle_days=self.cycle_days,
+            population=sim.PopulationParams(
+                covariate(self.population.weight_kg),
+                covariate(self.population.baseline_tumour_mm),
+            ),
+            pk=sim.PkParams(
+                param(pk.cl_l_per_h),
+                param(pk.v_l),
+                pk.cl_weight_exponent,
+                pk.v_weight_exponent,
+                pk.reference_weight_kg,
+                pk.molar_mass_g_per_mol,
+            ),
+            tumour=sim.TumourParams(
+                param(tumour.growth_per_day),
+                param(tumour.kill_per_mg_l_per_day),
+                param(tumour.resistance_per_day),
+                tumour.visit_every_cycles,
+            ),
+            marrow=sim.MarrowParams(
+                param(marrow.circ0),
+                param(marrow.mtt_h),
+                param(marrow.gamma),
+                param(marrow.slope_per_umol_l),
+            ),
+            thresholds=sim.Thresholds(
+                self.thresholds.response_shrinkage,
+                self.thresholds.dlt_anc,
+                self.thresholds.grade3_anc,
+            ),
+            step_hours=self.solver.step_hours,
+            post_dose_step_hours=self.solver.post_dose_step_hours,
+            post_dose_hours=self.solver.post_dose_hours,
+            seed=self.seed if seed is None else seed,
+        )

@@ -1,0 +1,163 @@
+"""Producers of ``train-surrogate`` and ``surrogate-eval``."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from medlang.evidence.common import (
+    Produced,
+    Request,
+    check_output_path,
+    json_safe,
+    new_logger,
+    progress_bar,
+    write_json_atomic,
+)
+from medlang.evidence.configs import (
+    EvalSurrogateConfig,
+    TrainSurrogateConfig,
+    file_input,
+    load_config,
+    read_json,
+    verify_input,
+)
+from medlang.evidence.discovery import LoadedProgram, load_evidence_program, sha256_of
+from medlang.evidence.errors import EvidenceError
+
+
+def load_surrogate(path: Path, loaded: LoadedProgram):
+    """Read a surrogate model file and check it was trained for this program."""
+    from medlang.sim.surrogate import Surrogate, SurrogateFormatError
+
+    path = path.expanduser().resolve()
+    try:
+        surrogate = Surrogate.from_json(read_json(path, "surrogate model"))
+    except SurrogateFormatError as error:
+        raise EvidenceError(f"{path}: {error}") from None
+    if surrogate.program_fingerprint != loaded.program.fingerprint():
+        raise EvidenceError(
+            f"{path}: field 'program_fingerprint': the surrogate was trained for evidence "
+            f"program '{surrogate.program_name}' with other model parameters than "
+            f"'{loaded.function}' ({loaded.module_path.name})"
+        )
+    return surrogate, path, sha256_of(path)
+
+
+def train_surrogate(request: Request, train_config: Path | None, out_model: Path) -> Produced:
+    from medlang.registry import log_surrogate_train, utc_now
+    from medlang.sim.mlp import AdamSettings
+    from medlang.sim.surrogate_fit import SurrogateTraining, fit_surrogate
+
+    loaded = load_evidence_program(
+        request.evidence_program, request.file, request.project, request.registry_root
+    )
+    config = load_config(train_config, TrainSurrogateConfig, "train-surrogate")
+    verify_input(config, "evidence_program", loaded.module_sha256, loaded.module_path)
+    out_model = check_output_path(out_model, "--out-model")
+    cfg: TrainSurrogateConfig = config.model
+    doses = [arm.dose_mg for arm in loaded.program.arms]
+    dose_range = cfg.dose_range_mg or (0.5 * min(doses), 1.25 * max(doses))
+    resolved = cfg.model_copy(update={"dose_range_mg": tuple(dose_range)})
+    settings = SurrogateTraining(
+        n_patients=cfg.n_patients,
+        dose_min_mg=dose_range[0],
+        dose_max_mg=dose_range[1],
+        hidden_layers=tuple(cfg.hidden_layers),
+        adam=AdamSettings(cfg.learning_rate, cfg.epochs, cfg.batch_size),
+        val_fraction=cfg.val_fraction,
+        seed=cfg.seed,
+    )
+    started_at, started = utc_now(), time.perf_counter()
+    with progress_bar(cfg.n_patients, "simulating training set", request.quiet) as step:
+        surrogate, metrics = fit_surrogate(
+            loaded.program.to_spec(),
+            settings,
+            loaded.function,
+            loaded.program.fingerprint(),
+            progress=step,
+        )
+    metrics["training_time_s"] = time.perf_counter() - started
+    write_json_atomic(out_model, surrogate.to_json())
+    recorded = {
+        "command": "train-surrogate",
+        **resolved.model_dump(mode="json"),
+        "inputs": _inputs(loaded, config.path),
+    }
+    run_id = None
+    if request.log:
+        logger = new_logger(request, loaded)
+        run_id = log_surrogate_train(
+            logger, json_safe(recorded), json_safe(metrics), out_model, started_at=started_at
+        )
+    return Produced(json_safe(metrics), [out_model], run_id)
+
+
+def surrogate_eval(
+    request: Request, surrogate_file: Path, eval_config: Path | None, out_report: Path
+) -> Produced:
+    import numpy as np
+
+    from medlang.registry import log_surrogate_eval, utc_now
+    from medlang.sim.population import Population, sample_patients
+    from medlang.sim.surrogate_fit import Qualification, evaluate_surrogate
+
+    loaded = load_evidence_program(
+        request.evidence_program, request.file, request.project, request.registry_root
+    )
+    config = load_config(eval_config, EvalSurrogateConfig, "surrogate-eval")
+    verify_input(config, "evidence_program", loaded.module_sha256, loaded.module_path)
+    surrogate, surrogate_path, surrogate_sha = load_surrogate(surrogate_file, loaded)
+    verify_input(config, "surrogate", surrogate_sha, surrogate_path)
+    out_report = check_output_path(out_report, "--out-report")
+    cfg: EvalSurrogateConfig = config.model
+    if cfg.seed == surrogate.seed:  # the same seed would draw the training patients again
+        raise EvidenceError(
+            f"{config.path or 'default config'}: field 'seed': {cfg.seed} is the surrogate's "
+            "training seed; evaluation needs fresh patients (choose another seed)"
+        )
+    doses = cfg.doses_mg or [arm.dose_mg for arm in loaded.program.arms]
+    resolved = cfg.model_copy(update={"doses_mg": list(doses)})
+    spec = loaded.program.to_spec()
+    rng = np.random.default_rng(cfg.seed)
+    patient_doses = np.resize(np.asarray(doses, dtype=float), cfg.n_patients)
+    population = Population(
+        sample_patients(spec, cfg.n_patients, rng),
+        patient_doses,
+        np.zeros(cfg.n_patients, dtype=int),
+    )
+    started_at, started = utc_now(), time.perf_counter()
+    with progress_bar(cfg.n_patients, "simulating evaluation set", request.quiet) as step:
+        metrics = evaluate_surrogate(
+            spec,
+            surrogate,
+            population,
+            Qualification(cfg.max_rmse, cfg.min_r_squared),
+            progress=step,
+        )
+    report = {
+        "evidence_program": loaded.function,
+        "surrogate": str(surrogate_path),
+        "config": resolved.model_dump(mode="json"),
+        "metrics": dict(metrics),
+        "note": "errors are on log(best relative tumour size) and log(cycle-1 ANC nadir)",
+    }
+    metrics["evaluation_time_s"] = time.perf_counter() - started
+    write_json_atomic(out_report, report)
+    inputs = _inputs(loaded, config.path)
+    inputs["surrogate"] = file_input(surrogate_path, surrogate_sha)
+    recorded = {"command": "surrogate-eval", **resolved.model_dump(mode="json"), "inputs": inputs}
+    run_id = None
+    if request.log:
+        logger = new_logger(request, loaded)
+        run_id = log_surrogate_eval(
+            logger, json_safe(recorded), json_safe(metrics), out_report, started_at=started_at
+        )
+    return Produced(json_safe(metrics), [out_report], run_id)
+
+
+def _inputs(loaded: LoadedProgram, config_path: Path | None) -> dict:
+    inputs = {"evidence_program": loaded.record()}
+    if config_path is not None:
+        inputs["config_file"] = file_input(config_path, sha256_of(config_path))
+    return inputs

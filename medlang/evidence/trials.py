@@ -1,0 +1,146 @@
+"""Producer of ``run-evidence`` / ``run-evidence-hybrid`` (and ``mlc run --log``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from medlang.evidence.common import (
+    Produced,
+    Request,
+    check_output_path,
+    json_safe,
+    new_logger,
+    progress_bar,
+    write_json_atomic,
+)
+from medlang.evidence.configs import (
+    BACKEND_STRATEGY,
+    EvidenceRunConfig,
+    file_input,
+    load_config,
+    verify_input,
+)
+from medlang.evidence.discovery import LoadedProgram, load_evidence_program, sha256_of
+from medlang.evidence.errors import EvidenceError
+from medlang.evidence.surrogates import load_surrogate
+
+BACKENDS = ("Mechanistic", "Surrogate", "Hybrid")
+COMMAND = {"Hybrid": "run-evidence-hybrid"}
+
+
+def normalise_backend(name: str) -> str:
+    for backend in BACKENDS:
+        if backend.lower() == name.strip().lower():
+            return backend
+    raise EvidenceError(f"unknown backend {name!r}; expected mechanistic, surrogate or hybrid")
+
+
+def run_evidence(
+    request: Request,
+    backend: str | None,
+    config_file: Path | None,
+    out: Path,
+    command: str = "run-evidence",
+    loaded: LoadedProgram | None = None,
+) -> Produced:
+    loaded = loaded or load_evidence_program(
+        request.evidence_program, request.file, request.project, request.registry_root
+    )
+    backend = normalise_backend(backend or loaded.program.backend)
+    config = load_config(config_file, EvidenceRunConfig, command)
+    cfg: EvidenceRunConfig = config.model
+    where = config.path or "(no config file given)"
+    if cfg.backend is not None and normalise_backend(cfg.backend) != backend:
+        raise EvidenceError(
+            f"{where}: field 'backend': recorded for backend {cfg.backend}, not {backend}"
+        )
+    strategy = cfg.strategy or BACKEND_STRATEGY[backend]
+    if strategy != BACKEND_STRATEGY[backend]:
+        raise EvidenceError(
+            f"{where}: field 'strategy': {strategy!r} is not a strategy of backend {backend} "
+            f"(use {BACKEND_STRATEGY[backend]!r})"
+        )
+    verify_input(config, "evidence_program", loaded.module_sha256, loaded.module_path)
+    inputs: dict = {"evidence_program": loaded.record()}
+    surrogate = surrogate_path = None
+    if strategy != "mechanistic":
+        if cfg.surrogate is None:
+            raise EvidenceError(f"{where}: field 'surrogate': required for backend {backend}")
+        surrogate, surrogate_path, sha = load_surrogate(config.resolve_path(cfg.surrogate), loaded)
+        verify_input(config, "surrogate", sha, surrogate_path)
+        inputs["surrogate"] = file_input(surrogate_path, sha)
+    if config.path is not None:
+        inputs["config_file"] = file_input(config.path, sha256_of(config.path))
+    out = check_output_path(out, "--out")
+    seed = loaded.program.seed if cfg.seed is None else cfg.seed
+    resolved = cfg.model_copy(
+        update={
+            "surrogate": str(surrogate_path) if surrogate_path else None,
+            "strategy": strategy,
+            "seed": seed,
+            "backend": backend,
+        }
+    )
+    return _simulate_and_log(request, loaded, backend, resolved, surrogate, inputs, out, command)
+
+
+def _simulate_and_log(request, loaded, backend, cfg, surrogate, inputs, out, command) -> Produced:
+    from medlang.registry import log_evidence_run, utc_now
+    from medlang.sim.hybrid import Routing
+    from medlang.sim.hybrid import run_evidence as simulate_evidence
+    from medlang.sim.population import trial_population
+
+    spec = loaded.program.to_spec(seed=cfg.seed)
+    population = trial_population(spec)
+    started_at = utc_now()
+    routing = Routing(cfg.strategy, cfg.mech_threshold, cfg.audit_fraction, cfg.audit_seed)
+    with progress_bar(spec.cycles, f"simulating ({backend.lower()})", request.quiet) as step:
+        outcome = simulate_evidence(spec, population, routing, surrogate, progress=step)
+    metrics = dict(outcome.metrics)
+    if backend == "Mechanistic":  # no surrogate, no audit: errors are not applicable
+        metrics["rmse"] = metrics["mae"] = None
+    metrics["ORR_by_arm"] = outcome.summary.orr_by_arm
+    metrics["DLT_rate_by_arm"] = outcome.summary.dlt_rate_by_arm
+    write_json_atomic(
+        out, _result_document(loaded, backend, cfg, spec, population, outcome, metrics)
+    )
+    recorded = {"command": command, **cfg.model_dump(mode="json"), "inputs": inputs}
+    run_id = None
+    if request.log:
+        run_id = log_evidence_run(
+            new_logger(request, loaded),
+            backend,
+            json_safe(metrics),
+            out,
+            config=json_safe(recorded),
+            started_at=started_at,
+        )
+    return Produced(json_safe(metrics), [out], run_id)
+
+
+def _result_document(loaded, backend, cfg, spec, population, outcome, metrics) -> dict:
+    from medlang.sim.trial import dlts, responders
+
+    response = responders(spec, outcome.endpoints)
+    toxicity = dlts(spec, outcome.endpoints)
+    patients = [
+        {
+            "arm": spec.arms[int(population.arm_index[i])].label,
+            "dose_mg": float(population.dose_mg[i]),
+            "source": str(outcome.source[i]),
+            "best_rts": float(outcome.endpoints.best_rts[i]),
+            "anc_nadir_cycle1": float(outcome.endpoints.anc_nadir[i]),
+            "responder": bool(response[i]),
+            "dlt": bool(toxicity[i]),
+        }
+        for i in range(population.n)
+    ]
+    timing_free = {k: v for k, v in metrics.items() if k != "execution_time_ms"}
+    return {
+        "evidence_program": loaded.function,
+        "backend": backend,
+        "strategy": cfg.strategy,
+        "seed": cfg.seed,
+        "summary": timing_free,
+        "patients": patients,
+    }
