@@ -402,9 +402,8 @@ def _time(text: str, plus_seconds: float = 0.0) -> datetime:
 
 def build_registry(root: Path) -> Path:
     """Write the fixture runs (artifacts first, as the logger does) into ``root``."""
-    from medlang.registry.store import Registry
-
     from medlang.registry import ArtifactRecord, RunRecord
+    from medlang.registry.store import Registry
 
     registry = Registry(root)
     for spec in RUNS:
