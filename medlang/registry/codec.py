@@ -82,8 +82,11 @@ def to_record(table: Table, obj: JsonObject) -> RunRecord | ArtifactRecord:
 def entry_of(table: Table, record: RunRecord | ArtifactRecord) -> Entry:
     from medlang.registry.timestamps import to_micros
 
-    moment = record.started_at if table is Table.RUNS else record.created_at
-    return Entry(id=record.id, kind=record.kind.value, time_us=to_micros(moment))
+    if table is Table.RUNS:
+        moment, artifacts = record.started_at, tuple(record.artifacts)
+    else:
+        moment, artifacts = record.created_at, ()
+    return Entry(record.id, record.kind.value, to_micros(moment), artifacts)
 
 
 def model_for(table: Table) -> type[RunRecord] | type[ArtifactRecord]:

@@ -68,6 +68,14 @@ class JsonlStore(RecordStore):
             return 0
         return self.index.count(table, kind)
 
+    def runs_with_artifact(self, artifact_id: str) -> list[JsonObject]:
+        if not self._readable(Table.RUNS):
+            return []
+        return self._retrying(
+            Table.RUNS,
+            lambda: self._read_all(Table.RUNS, self.index.runs_with_artifact(artifact_id)),
+        )
+
     # --- reading lines at indexed offsets ------------------------------------
 
     def _readable(self, table: Table) -> bool:
