@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from medlang.registry import codec
+from medlang.registry.errors import RegistryError
 from medlang.registry.logfile import LogFile
 from medlang.registry.paths import ARTIFACTS_FILE, INDEX_FILE, RUNS_FILE
 from medlang.registry.sqlite_index import Location, SqliteIndex
@@ -111,4 +112,10 @@ class JsonlStore(RecordStore):
             return read()
         except _IndexMismatch:
             self.index.invalidate(table)
+        try:
             return read()
+        except _IndexMismatch:  # a bug of ours, or the log is being rewritten right now
+            raise RegistryError(
+                f"the index disagrees with {self.logs[table].path} even after a rebuild; "
+                "try again, and report it if it persists"
+            ) from None
