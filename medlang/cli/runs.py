@@ -282,13 +282,23 @@ def list_artifacts(ctx: click.Context, kind: str | None, limit: int, as_json: bo
 @click.pass_context
 @_user_errors
 def show_artifact(ctx: click.Context, artifact_id: str | None, id_option: str | None) -> None:
-    """Show one artifact as JSON. ID may be a unique prefix (4+ characters)."""
+    """Show one artifact as JSON, and the run it was logged with.
+
+    ID may be a unique prefix (4+ characters).
+    """
     registry = _registry(ctx)
     full_id = registry.resolve_artifact_id(_one_id(artifact_id, id_option))
     record = registry.artifact_json(full_id)
     if record is None:
         raise RegistryError(f"no artifact with id {full_id!r} in {registry.root}")
     click.echo(_pretty(record))
+    runs = registry.runs_with_artifact_json(full_id)
+    if not runs:
+        click.echo("\nLogged with run: none")
+        return
+    click.echo(f"\nLogged with run{'s' if len(runs) > 1 else ''}:")
+    rows = [[run["id"], run["kind"], _time(run.get("started_at"))] for run in runs]
+    click.echo(_table(None, rows, indent="  "))
 
 
 # --- rendering ---------------------------------------------------------------

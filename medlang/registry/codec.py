@@ -13,6 +13,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from medlang.registry.errors import RegistryError
+from medlang.registry.ids import parse_uuid4
 from medlang.registry.storage import Entry, JsonObject, Table
 
 if TYPE_CHECKING:
@@ -44,12 +45,27 @@ def encode(record: BaseModel) -> bytes:
 
 
 def upgrade(table: Table, obj: JsonObject) -> JsonObject:
-    """Bring a stored object written by an older toolchain to the current format.
+    """Bring a stored object written by an older or other toolchain to the current format.
 
-    Format 1 is the first format; nothing to upgrade yet. Keep this pydantic-free:
-    the fast CLI path calls it on lines it shows without validating.
+    Format 1 is the first format, so this only spells ids the one way the index
+    knows them (lowercase, hyphenated). Keep it pydantic-free: the fast CLI path
+    calls it on lines it shows without validating.
     """
+    obj["id"] = _canonical_id(obj.get("id"))
+    if table is Table.RUNS and isinstance(obj.get("artifacts"), list):
+        obj["artifacts"] = [_canonical_id(artifact) for artifact in obj["artifacts"]]
     return obj
+
+
+def _canonical_id(value: object) -> object:
+    """``value`` as a canonical UUID string if it is one; unchanged otherwise (validation
+    reports it)."""
+    if isinstance(value, str):
+        try:
+            return parse_uuid4(value)
+        except ValueError:
+            pass
+    return value
 
 
 def decode(table: Table, line: bytes | str) -> JsonObject:
@@ -82,8 +98,11 @@ def to_record(table: Table, obj: JsonObject) -> RunRecord | ArtifactRecord:
 def entry_of(table: Table, record: RunRecord | ArtifactRecord) -> Entry:
     from medlang.registry.timestamps import to_micros
 
-    moment = record.started_at if table is Table.RUNS else record.created_at
-    return Entry(id=record.id, kind=record.kind.value, time_us=to_micros(moment))
+    if table is Table.RUNS:
+        moment, artifacts = record.started_at, tuple(record.artifacts)
+    else:
+        moment, artifacts = record.created_at, ()
+    return Entry(record.id, record.kind.value, to_micros(moment), artifacts)
 
 
 def model_for(table: Table) -> type[RunRecord] | type[ArtifactRecord]:

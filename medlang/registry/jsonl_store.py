@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from medlang.registry import codec
+from medlang.registry.errors import RegistryError
 from medlang.registry.logfile import LogFile
 from medlang.registry.paths import ARTIFACTS_FILE, INDEX_FILE, RUNS_FILE
 from medlang.registry.sqlite_index import Location, SqliteIndex
@@ -68,6 +69,14 @@ class JsonlStore(RecordStore):
             return 0
         return self.index.count(table, kind)
 
+    def runs_with_artifact(self, artifact_id: str) -> list[JsonObject]:
+        if not self._readable(Table.RUNS):
+            return []
+        return self._retrying(
+            Table.RUNS,
+            lambda: self._read_all(Table.RUNS, self.index.runs_with_artifact(artifact_id)),
+        )
+
     # --- reading lines at indexed offsets ------------------------------------
 
     def _readable(self, table: Table) -> bool:
@@ -103,4 +112,10 @@ class JsonlStore(RecordStore):
             return read()
         except _IndexMismatch:
             self.index.invalidate(table)
+        try:
             return read()
+        except _IndexMismatch:  # a bug of ours, or the log is being rewritten right now
+            raise RegistryError(
+                f"the index disagrees with {self.logs[table].path} even after a rebuild; "
+                "try again, and report it if it persists"
+            ) from None

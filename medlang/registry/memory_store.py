@@ -54,5 +54,10 @@ class MemoryStore(RecordStore):
         records = [record for _, record in rows]
         return records if limit is None else records[: max(limit, 0)]
 
+    def runs_with_artifact(self, artifact_id: str) -> list[JsonObject]:
+        return [
+            record for entry, record in self._records[Table.RUNS] if artifact_id in entry.artifacts
+        ]
+
     def count(self, table: Table, kind: str | None = None) -> int:
         return sum(1 for entry, _ in self._records[table] if kind is None or entry.kind == kind)

@@ -23,9 +23,9 @@ from typing import TypeVar
 
 from medlang.registry.errors import note, warn
 from medlang.registry.logfile import Fingerprint, LogFile, LogReader
-from medlang.registry.storage import Order, Table
+from medlang.registry.storage import Entry, Order, Table
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _BATCH = 20_000
 _ANNOUNCE_BYTES = 64 << 20  # say why the command is slow, once
 
@@ -36,6 +36,8 @@ CREATE TABLE meta (
     seen INTEGER NOT NULL, pending INTEGER NOT NULL
 );
 CREATE TABLE counts (tbl TEXT, kind TEXT, n INTEGER NOT NULL, PRIMARY KEY (tbl, kind));
+CREATE TABLE links (artifact TEXT NOT NULL, run TEXT NOT NULL);
+CREATE INDEX links_artifact ON links (artifact);
 """
 # seq is the rowid, so it is log order, and every index ends with it: ties on the
 # timestamp come out in log order.
@@ -106,6 +108,13 @@ class SqliteIndex:
             sql += " AND kind = ?"
             params.append(kind)
         return self._query(table, lambda conn: conn.execute(sql, params).fetchone()[0])
+
+    def runs_with_artifact(self, artifact_id: str) -> list[Location]:
+        sql = (
+            "SELECT r.id, r.off, r.len FROM links l JOIN runs r ON r.id = l.run"
+            " WHERE l.artifact = ? ORDER BY r.seq"
+        )
+        return self._query(Table.RUNS, lambda conn: conn.execute(sql, (artifact_id,)).fetchall())
 
     def invalidate(self, table: Table) -> None:
         """Forget everything indexed for ``table``; the next read re-indexes it."""
@@ -267,6 +276,8 @@ def _unchanged(reader: LogReader, state: _State) -> bool:
 
 def _clear(conn: sqlite3.Connection, table: Table) -> None:
     conn.execute(f"DELETE FROM {table}")
+    if table is Table.RUNS:
+        conn.execute("DELETE FROM links")
     conn.execute("DELETE FROM counts WHERE tbl = ?", (str(table),))
     conn.execute("DELETE FROM meta WHERE tbl = ?", (str(table),))
 
@@ -296,7 +307,7 @@ def _index_lines(
     from medlang.registry import codec  # imports pydantic: only when there is news
 
     progress = _Progress(start, state.lines if state else 0, state.pending if state else -1)
-    batch: list[tuple[str, str, int, int, int, int]] = []
+    batch: list[_Row] = []
     kinds: Counter[str] = Counter()
     for offset, raw, terminated in reader.lines(start, end):
         lineno = progress.lines + 1
@@ -316,8 +327,7 @@ def _index_lines(
             continue
         if not terminated:
             progress.indexed_end = end  # a complete record that only lacks its newline
-        entry = codec.entry_of(table, record)
-        batch.append((entry.id, entry.kind, entry.time_us, offset, len(raw), lineno))
+        batch.append(_Row(codec.entry_of(table, record), offset, len(raw), lineno))
         if len(batch) >= _BATCH:
             _insert(conn, table, log, batch, kinds)
             batch.clear()
@@ -330,11 +340,22 @@ def _index_lines(
     return progress
 
 
+@dataclass(frozen=True, slots=True)
+class _Row:
+    entry: Entry
+    offset: int
+    length: int
+    lineno: int
+
+    def values(self) -> tuple[str, str, int, int, int]:
+        return (self.entry.id, self.entry.kind, self.entry.time_us, self.offset, self.length)
+
+
 def _insert(
     conn: sqlite3.Connection,
     table: Table,
     log: LogFile,
-    batch: list[tuple[str, str, int, int, int, int]],
+    batch: list[_Row],
     kinds: Counter[str],
 ) -> None:
     if not batch:
@@ -342,20 +363,25 @@ def _insert(
     sql = f"INSERT INTO {table} (id, kind, t, off, len) VALUES (?, ?, ?, ?, ?)"
     conn.execute("SAVEPOINT batch")
     try:
-        conn.executemany(sql, (row[:5] for row in batch))
+        conn.executemany(sql, (row.values() for row in batch))
+        inserted = batch
     except sqlite3.IntegrityError:
         # A repeated id somewhere in the batch: go row by row, keep the first.
         conn.execute("ROLLBACK TO batch")
+        inserted = []
         for row in batch:
             try:
-                conn.execute(sql, row[:5])
+                conn.execute(sql, row.values())
             except sqlite3.IntegrityError:
                 warn(
-                    f"{log.path}:{row[5]}: duplicate {table[:-1]} id {row[0]}; "
+                    f"{log.path}:{row.lineno}: duplicate {table[:-1]} id {row.entry.id}; "
                     "skipped (the first record with this id is kept)"
                 )
                 continue
-            kinds[row[1]] += 1
-    else:
-        kinds.update(row[1] for row in batch)
+            inserted.append(row)
+    kinds.update(row.entry.kind for row in inserted)
+    conn.executemany(
+        "INSERT INTO links VALUES (?, ?)",
+        ((artifact, row.entry.id) for row in inserted for artifact in row.entry.artifacts),
+    )
     conn.execute("RELEASE batch")

@@ -41,6 +41,7 @@ class Entry:
     id: str
     kind: str
     time_us: int  # started_at / created_at, microseconds since the Unix epoch
+    artifacts: tuple[str, ...] = ()  # a run's artifact ids
 
 
 class RecordStore(ABC):
@@ -80,3 +81,7 @@ class RecordStore(ABC):
     @abstractmethod
     def count(self, table: Table, kind: str | None = None) -> int:
         """How many records (of one kind, if given)."""
+
+    @abstractmethod
+    def runs_with_artifact(self, artifact_id: str) -> list[JsonObject]:
+        """The runs whose ``artifacts`` list holds this id, in log order."""

@@ -93,6 +93,10 @@ class Registry:
         """All runs (of one kind, if given), oldest ``started_at`` first, ties in log order."""
         return self._records(Table.RUNS, self.runs_json(kind=kind, order=Order.OLDEST))
 
+    def runs_with_artifact(self, artifact_id: str) -> list[RunRecord]:
+        """The runs that reference this artifact (normally the one that produced it)."""
+        return self._records(Table.RUNS, self.runs_with_artifact_json(artifact_id))
+
     def count_runs(self, kind: RunKind | str | None = None) -> int:
         return self.store.count(Table.RUNS, _kind_name(RunKind, kind))
 
@@ -150,6 +154,9 @@ class Registry:
         """Stored artifacts, like ``runs_json`` but ordered by ``created_at``."""
         kind_name = _kind_name(ArtifactKind, kind)
         return self.store.select(Table.ARTIFACTS, kind=kind_name, order=order, limit=limit)
+
+    def runs_with_artifact_json(self, artifact_id: str) -> list[JsonObject]:
+        return self.store.runs_with_artifact(parse_uuid4(artifact_id, "artifact id"))
 
     @staticmethod
     def _records(table: Table, objects: list[JsonObject]) -> list:

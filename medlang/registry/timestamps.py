@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 _TIMESTAMP = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|z|[+-]\d{2}:\d{2})$"
 )
+_CANONICAL = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -21,6 +22,8 @@ def parse_timestamp(value: object) -> datetime:
         return value.astimezone(UTC)
     if not isinstance(value, str):
         raise ValueError(f"expected an RFC 3339 timestamp string, got {type(value).__name__}")
+    if _CANONICAL.fullmatch(value):  # what we write: fromisoformat reads it directly
+        return datetime.fromisoformat(value)
     match = _TIMESTAMP.match(value)
     if match is None:
         raise ValueError(

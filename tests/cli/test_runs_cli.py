@@ -184,6 +184,13 @@ def test_artifacts_list_by_kind_and_empty(filled):
     assert len(result.output.splitlines()) == 4
 
 
+def test_artifacts_show_of_an_artifact_no_run_references(registry):
+    registry.log_artifact(artifact(1))
+    result = invoke(registry, "artifacts", "show", "--id", artifact(1).id)
+    assert result.exit_code == 0
+    assert result.output.endswith("}\n\nLogged with run: none\n")
+
+
 def test_artifacts_show(filled, snapshot_text):
     result = invoke(filled, "artifacts", "show", artifact(3).id[:-2] + "03")
     assert result.exit_code == 0

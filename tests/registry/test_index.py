@@ -36,6 +36,7 @@ def answers(registry: Registry) -> dict:
         "counts": (fresh.count_runs(), fresh.count_artifacts(), fresh.count_runs("RLTrain")),
         "find": [fresh.find_run(fixed_id(n)) for n in (0, 13, 29, 99)],
         "prefix": fresh.store.ids_with_prefix(Table.RUNS, fixed_id(0)[:-1], 50),
+        "produced_by": [fresh.runs_with_artifact(artifact(n).id) for n in (0, 13, 29)],
     }
 
 

@@ -177,3 +177,16 @@ def test_warning_names_file_and_line_for_artifacts_too(registry, capsys):
     assert len(registry.load_artifacts()) == 1
     [warning] = _warnings(capsys)
     assert re.search(r"artifacts\.jsonl:2: invalid record \(id: .*invalid artifact id", warning)
+
+
+def test_ids_spelled_otherwise_by_another_tool_are_found(registry):
+    upper = {**artifact(1).model_dump(mode="json"), "id": artifact(1).id.upper()}
+    _write_lines(registry, json.dumps(upper) + "\n", name="artifacts.jsonl")
+    other = {**run(1).model_dump(mode="json"), "id": "{" + fixed_id(1).upper() + "}"}
+    other["artifacts"] = [artifact(1).id.upper().replace("-", "")]
+    _write_lines(registry, json.dumps(other) + "\n")
+    assert registry.find_run(fixed_id(1)).artifacts == [artifact(1).id]
+    stored = registry.run_json(fixed_id(1))
+    assert (stored["id"], stored["artifacts"]) == (fixed_id(1), [artifact(1).id])
+    assert registry.artifact_json(artifact(1).id)["id"] == artifact(1).id
+    assert registry.runs_with_artifact(artifact(1).id)[0].id == fixed_id(1)

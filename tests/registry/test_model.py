@@ -81,3 +81,24 @@ def test_a_line_without_optional_fields_loads_with_defaults():
         None,
     )
     assert (record.config, record.metrics, record.artifacts) == ({}, {}, [])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "6A14C8A2-0B5E-4C1D-9F3A-2B7C9D1E4F50",
+        "{6a14c8a2-0b5e-4c1d-9f3a-2b7c9d1e4f50}",
+        "6a14c8a20b5e4c1d9f3a2b7c9d1e4f50",
+    ],
+)
+def test_other_spellings_of_an_id_are_normalized(text):
+    assert run(1, id=text).id == "6a14c8a2-0b5e-4c1d-9f3a-2b7c9d1e4f50"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["6a14c8a2-0b5e-3c1d-9f3a-2b7c9d1e4f50", "6a14c8a2-0b5e-4c1d-7f3a-2b7c9d1e4f50"],
+)
+def test_ids_that_are_not_version_4_are_rejected(text):
+    with pytest.raises(ValidationError, match="not a version-4 UUID"):
+        run(1, id=text)

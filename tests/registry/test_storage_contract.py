@@ -118,3 +118,20 @@ def test_artifacts_table(store):
     newest = store.select(Table.ARTIFACTS, order=Order.NEWEST, limit=1)
     assert newest[0]["metadata"] == {"n": 2}
     assert store.count(Table.RUNS) == 0
+
+
+def test_runs_with_artifact_in_log_order(store):
+    shared, only_first = artifact(1).id, artifact(2).id
+    store.append(Table.RUNS, encode(run(1, artifacts=[shared, only_first])))
+    store.append(Table.RUNS, encode(run(2)))
+    store.append(Table.RUNS, encode(run(3, minute=0, artifacts=[shared])))
+    assert _ids(store.runs_with_artifact(shared)) == [1, 3]
+    assert _ids(store.runs_with_artifact(only_first)) == [1]
+    assert store.runs_with_artifact(artifact(3).id) == []
+
+
+def test_a_repeated_run_id_adds_no_artifact_links(store):
+    store.append(Table.RUNS, encode(run(1, artifacts=[artifact(1).id])))
+    store.append(Table.RUNS, encode(run(1, artifacts=[artifact(2).id])))
+    assert _ids(store.runs_with_artifact(artifact(1).id)) == [1]
+    assert store.runs_with_artifact(artifact(2).id) == []
