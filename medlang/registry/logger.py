@@ -194,11 +194,16 @@ def file_digest(path: Path) -> tuple[str | None, int | None]:
 
 def git_state(project_root: Path) -> tuple[str | None, bool]:
     """(full commit sha, dirty?) of the repository holding ``project_root``; (None, False)
-    outside a repository or without git: never an error."""
+    outside a repository or without git: never an error.
+
+    Dirty means tracked files differ from the commit (as ``git describe --dirty``):
+    runs write results, models and often the registry itself into the project as
+    untracked files, which would otherwise mark every run after the first dirty.
+    """
     commit = _git(project_root, "rev-parse", "--verify", "HEAD")
     if commit is None:
         return None, False
-    status = _git(project_root, "status", "--porcelain")
+    status = _git(project_root, "status", "--porcelain", "--untracked-files=no")
     return commit, bool(status)
 
 

@@ -89,10 +89,16 @@ def test_git_commit_and_dirty_flag(registry, project):
     ).stdout.strip()
     clean = RunLogger.new_for_project(project, registry=registry)
     assert (clean.git_commit, clean.git_dirty) == (head, False)
-    _file(project / "new.medlang", "x")
+    assert len(head) == 40
+
+    # Untracked outputs (results, models) do not make the code dirty ...
+    _file(project / "results.json", "{}")
+    assert RunLogger.new_for_project(project, registry=registry).git_dirty is False
+    # ... a change to a tracked file does.
+    _git(project, "add", "results.json")
+    _file(project / "results.json", '{"changed": true}')
     dirty = RunLogger.new_for_project(project, registry=registry)
     assert (dirty.git_commit, dirty.git_dirty) == (head, True)
-    assert len(head) == 40
 
 
 def test_without_git_on_path_there_is_no_error(registry, project, monkeypatch):
