@@ -1,13 +1,16 @@
-"""Benchmark of the evidence backends on the example program (3 arms x 100 x 6 cycles).
+"""Benchmark of the evidence backends on the example program (3 arms x 6 cycles).
 
-Targets (issue 4): mechanistic <= 5 s; hybrid with a qualified surrogate >= 5x
-faster than mechanistic on the same virtual population, ORR and DLT_rate within
-0.03 of the mechanistic values.
+Targets (issue 4): at the example size (100 patients per arm) mechanistic <= 5 s;
+hybrid with a qualified surrogate >= 5x faster than mechanistic on the same
+virtual population, ORR and DLT_rate within 0.03 of the mechanistic values.
+``--patients-per-arm`` also measures larger populations, where the vectorised
+solver's cost grows with the number of patients and the hybrid pays off.
 
-    python3 benchmarks/bench_evidence.py [--repeats 3] [--seeds 3] [--surrogate FILE]
+    python3 benchmarks/bench_evidence.py [--patients-per-arm 100 3000] [--repeats 3]
+        [--seeds 3] [--surrogate FILE] [--no-rl]
 
 Without ``--surrogate`` it trains one with examples/oncology/train_surrogate.json
-(about 15 s) and qualifies it with eval_surrogate.json first.
+and qualifies it with eval_surrogate.json first.
 """
 
 from __future__ import annotations
@@ -61,16 +64,21 @@ def train_and_qualify(loaded, directory: Path) -> Path:
     return model
 
 
-def block_cost(spec, population) -> tuple[float, float]:
-    """One-block (fully vectorised) solve of 300 vs 30 patients: why blocks exist."""
-    import numpy as np
+def solve_cost(spec, sizes: tuple[int, ...] = (30, 300, 3000, 9000)) -> None:
+    """Mechanistic solve time against the number of patients: per-step numpy call
+    overhead dominates small populations, arithmetic dominates large ones."""
+    import dataclasses
 
+    from medlang.sim.population import trial_population
     from medlang.sim.trial import simulate
 
-    small = population.subset(np.arange(30))
-    t_all, _ = timed(lambda: simulate(spec, population, block_size=population.n), 1)
-    t_small, _ = timed(lambda: simulate(spec, small, block_size=30), 1)
-    return t_all, t_small
+    print("\n| patients | mechanistic solve (s) | per patient (ms) |")
+    print("|---|---|---|")
+    for n in sizes:
+        sized = dataclasses.replace(spec, patients_per_arm=max(1, n // len(spec.arms)))
+        population = trial_population(sized)
+        t, _ = timed(lambda s=sized, p=population: simulate(s, p), 3)
+        print(f"| {population.n} | {t:.3f} | {1000 * t / population.n:.2f} |")
 
 
 def rl_comparison(loaded) -> None:
@@ -101,28 +109,26 @@ def rl_comparison(loaded) -> None:
         )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--seeds", type=int, default=3, help="virtual populations compared")
-    parser.add_argument("--surrogate", type=Path, help="use this surrogate instead of training")
-    args = parser.parse_args()
+def compare_backends(loaded, surrogate, patients_per_arm: int, args) -> None:
+    """Mechanistic vs hybrid on the same virtual populations (one per seed)."""
+    import dataclasses
 
     from medlang.sim.hybrid import Routing, run_evidence
     from medlang.sim.population import trial_population
-    from medlang.sim.surrogate import Surrogate
 
-    loaded = load_program()
     hybrid_config = json.loads((EXAMPLE / "hybrid_config.json").read_text())
-    with tempfile.TemporaryDirectory() as tmp:
-        model = args.surrogate or train_and_qualify(loaded, Path(tmp))
-        surrogate = Surrogate.from_json(json.loads(model.read_text()))
     routing = Routing(
         "adaptive", hybrid_config["mech_threshold"], hybrid_config["audit_fraction"], 0
     )
-    rows = []
+    print(
+        f"\n{len(loaded.program.arms)} arms x {patients_per_arm} patients\n"
+        "\n| population seed | mechanistic (s) | hybrid (s) | speed-up | mech_fraction "
+        "| ORR mech / hybrid | DLT_rate mech / hybrid |"
+    )
+    print("|---|---|---|---|---|---|---|")
     for offset in range(args.seeds):
         spec = loaded.program.to_spec(seed=loaded.program.seed + offset)
+        spec = dataclasses.replace(spec, patients_per_arm=patients_per_arm)
         population = trial_population(spec)
         t_mech, mech = timed(
             lambda s=spec, p=population: run_evidence(s, p, Routing("mechanistic"), None),
@@ -131,25 +137,35 @@ def main() -> None:
         t_hyb, hyb = timed(
             lambda s=spec, p=population: run_evidence(s, p, routing, surrogate), args.repeats
         )
-        rows.append((spec.seed, t_mech, t_hyb, mech.metrics, hyb.metrics))
-    print(
-        "\n| population seed | mechanistic (s) | hybrid (s) | speed-up | mech_fraction "
-        "| ORR mech / hybrid | DLT_rate mech / hybrid |"
-    )
-    print("|---|---|---|---|---|---|---|")
-    for seed, t_mech, t_hyb, m, h in rows:
+        m, h = mech.metrics, hyb.metrics
         print(
-            f"| {seed} | {t_mech:.2f} | {t_hyb:.3f} | {t_mech / t_hyb:.1f}x "
+            f"| {spec.seed} | {t_mech:.3f} | {t_hyb:.3f} | {t_mech / t_hyb:.1f}x "
             f"| {h['mech_fraction']:.3f} | {m['ORR']:.3f} / {h['ORR']:.3f} "
-            f"| {m['DLT_rate']:.3f} / {h['DLT_rate']:.3f} |"
+            f"| {m['DLT_rate']:.3f} / {h['DLT_rate']:.3f} |",
+            flush=True,
         )
-    rl_comparison(loaded)
-    spec = loaded.program.to_spec()
-    t_all, t_small = block_cost(spec, trial_population(spec))
-    print(
-        f"\nfully vectorised (one block): 300 patients {t_all:.2f} s, 30 patients "
-        f"{t_small:.2f} s (ratio {t_all / t_small:.1f})"
-    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--patients-per-arm", type=int, nargs="+", default=[100, 3000], metavar="N")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--seeds", type=int, default=3, help="virtual populations compared")
+    parser.add_argument("--surrogate", type=Path, help="use this surrogate instead of training")
+    parser.add_argument("--no-rl", action="store_true", help="skip the RL comparison")
+    args = parser.parse_args()
+
+    from medlang.sim.surrogate import Surrogate
+
+    loaded = load_program()
+    with tempfile.TemporaryDirectory() as tmp:
+        model = args.surrogate or train_and_qualify(loaded, Path(tmp))
+        surrogate = Surrogate.from_json(json.loads(model.read_text()))
+    for patients_per_arm in args.patients_per_arm:
+        compare_backends(loaded, surrogate, patients_per_arm, args)
+    solve_cost(loaded.program.to_spec())
+    if not args.no_rl:
+        rl_comparison(loaded)
 
 
 if __name__ == "__main__":

@@ -33,8 +33,16 @@ import click
 )
 @click.option("--config", type=click.Path(dir_okay=False, path_type=Path), help="Evidence config.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Evidence result.")
+@click.option(
+    "--quiet",
+    "-q",
+    is_flag=True,
+    help="With --log: no progress bar and no summary (the `Logged run:` line stays).",
+)
 @click.pass_obj
-def run_command(app: Any, file: Path, fn_name: str | None, log: bool, backend, config, out) -> None:
+def run_command(
+    app: Any, file: Path, fn_name: str | None, log: bool, backend, config, out, quiet: bool
+) -> None:
     """Check FILE, then run its `main` function (or --fn NAME).
 
     The program's registry functions (med.registry) read the registry given by
@@ -44,7 +52,7 @@ def run_command(app: Any, file: Path, fn_name: str | None, log: bool, backend, c
     if log or backend or config or out:  # an evidence program: see medlang.evidence.run_entry
         from medlang.evidence.run_entry import run_and_log
 
-        return run_and_log(app.registry_root, file, fn_name, backend, config, out, log)
+        return run_and_log(app.registry_root, file, fn_name, backend, config, out, log, quiet)
     value = run_program(file, fn_name, registry_root=app.registry_root)
     if value is not None:
         click.echo(display(value))

@@ -69,9 +69,10 @@ def train_surrogate(request: Request, train_config: Path | None, out_model: Path
         seed=cfg.seed,
     )
     started_at, started = utc_now(), time.perf_counter()
-    with progress_bar(cfg.n_patients, "simulating training set", request.quiet) as step:
+    spec = loaded.program.to_spec()
+    with progress_bar(spec.cycles, "simulating training set", request.quiet) as step:
         surrogate, metrics = fit_surrogate(
-            loaded.program.to_spec(),
+            spec,
             settings,
             loaded.function,
             loaded.program.fingerprint(),
@@ -127,7 +128,7 @@ def surrogate_eval(
         np.zeros(cfg.n_patients, dtype=int),
     )
     started_at, started = utc_now(), time.perf_counter()
-    with progress_bar(cfg.n_patients, "simulating evaluation set", request.quiet) as step:
+    with progress_bar(spec.cycles, "simulating evaluation set", request.quiet) as step:
         metrics = evaluate_surrogate(
             spec,
             surrogate,

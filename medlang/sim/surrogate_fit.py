@@ -7,14 +7,14 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from medlang.sim.contracts import MAX_ANC, ViolationCounter
+from medlang.sim.contracts import MAX_ANC
 from medlang.sim.mlp import AdamSettings, Mlp, train
 from medlang.sim.params import TrialSpec
 from medlang.sim.population import Population, design_matrix, sample_patients
 from medlang.sim.surrogate import Surrogate, endpoint_targets, transform_features
-from medlang.sim.trial import DEFAULT_BLOCK_SIZE, Endpoints, MechanisticOutcome, simulate
+from medlang.sim.trial import Endpoints, simulate
 
-Progress = Callable[[int], None]  # called with the number of units done since last call
+Progress = Callable[[int], None]  # called with the number of cycles simulated since last call
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ def simulate_training_set(
     population = random_dose_population(
         spec, settings.n_patients, settings.dose_min_mg, settings.dose_max_mg, rng
     )
-    outcome = _simulate_in_chunks(spec, population, progress)
+    outcome = simulate(spec, population, progress=progress)
     raw = design_matrix(population)
     x, y = transform_features(raw), endpoint_targets(outcome.endpoints)
     usable = np.isfinite(y).all(axis=1)  # non-finite simulations are counted, not learned
@@ -126,21 +126,6 @@ def _safe_std(values: np.ndarray) -> np.ndarray:
     return np.where(std > 0, std, 1.0)
 
 
-def _simulate_in_chunks(spec: TrialSpec, population: Population, progress: Progress | None):
-    """Simulate in chunks so a progress bar can move; results equal one big call."""
-    chunk = DEFAULT_BLOCK_SIZE * 4
-    best, nadir = np.empty(population.n), np.empty(population.n)
-    violations = ViolationCounter(population.n)
-    for start in range(0, population.n, chunk):
-        index = np.arange(start, min(start + chunk, population.n))
-        part = simulate(spec, population.subset(index))
-        best[index], nadir[index] = part.endpoints.best_rts, part.endpoints.anc_nadir
-        violations.merge(part.violations, index)
-        if progress is not None:
-            progress(len(index))
-    return MechanisticOutcome(Endpoints(best, nadir), violations)
-
-
 # --- qualification ---------------------------------------------------------
 
 
@@ -187,7 +172,7 @@ def evaluate_surrogate(
     qualification: Qualification,
     progress: Progress | None = None,
 ) -> dict:
-    mech = _simulate_in_chunks(spec, population, progress)
+    mech = simulate(spec, population, progress=progress)
     predicted = surrogate.predict(population)
     metrics = error_metrics(predicted, mech.endpoints)
     in_domain = surrogate.in_domain(population)

@@ -12,7 +12,7 @@ from medlang.sim.ode import HOURS_PER_DAY, Rates, initial_state, run_cycle
 from medlang.sim.params import TrialSpec
 from medlang.sim.population import Population
 
-DEFAULT_BLOCK_SIZE = 25
+DEFAULT_BLOCK_SIZE = 4096  # patients per solver block: bounds memory only
 
 
 @dataclass(frozen=True)

@@ -218,6 +218,16 @@ def test_mlc_run_log_simulates_and_logs_the_returned_program(project, monkeypatc
     assert json.loads(Path(out).read_text())["summary"]["n_patients"] == 24
 
 
+def test_mlc_run_log_quiet_prints_only_the_run_id(project, monkeypatch):
+    monkeypatch.chdir(project.root)
+    program = project.path("small_evidence.medlang")
+    args = ("run", program, "--log", "--backend", "mechanistic", "--out", project.path("r.json"))
+    result = project.mlc(*args, "--quiet")
+    run_id = logged_id(result)
+    assert result.output == f"Logged run: {run_id}\n"
+    assert "ORR=" in project.mlc(*args).output  # the summary is there without --quiet
+
+
 def test_mlc_run_log_refuses_a_program_without_evidence(project):
     script = project.root / "hello.medlang"
     script.write_text('fn main() { println("hello"); }\n')
