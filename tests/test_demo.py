@@ -24,10 +24,15 @@ def test_demo_runs_the_loop_and_reproduces_the_hybrid_run(tmp_path):
         "SurrogateTrain",
         "SurrogateEval",
         "EvidenceHybrid",
+        "EvidenceMechanistic",
         "EvidenceHybrid",
     ]
-    original, reproduced = runs[2], runs[3]
-    assert original["metrics"]["ORR"] == reproduced["metrics"]["ORR"]
+    original, mechanistic, reproduced = runs[2], runs[3], runs[4]
+    assert reproduced["metrics"]["ORR"] == original["metrics"]["ORR"]
+    assert reproduced["config"]["seed"] == original["config"]["seed"]
+    # the hybrid backend agrees with the mechanistic model on the same virtual patients
+    assert abs(original["metrics"]["ORR"] - mechanistic["metrics"]["ORR"]) <= 0.03
+    assert abs(original["metrics"]["DLT_rate"] - mechanistic["metrics"]["DLT_rate"]) <= 0.03
 
 
 def test_demo_refuses_a_non_empty_directory(tmp_path):

@@ -1,9 +1,10 @@
 """``mlc demo``: the whole MedLang loop on the shipped oncology example, in a scratch directory.
 
 It drives the real ``mlc`` commands (nothing is faked): train and qualify a
-surrogate, run the trial on the hybrid backend with ``--log``, list and show the
-run, export its config and reproduce it byte for byte, then analyse the registry
-with MedLang programs. The scratch directory holds its own registry, so the demo
+surrogate, run the trial on the hybrid backend with ``--log`` and, for comparison,
+on the mechanistic one, list and show the hybrid run, export its config and
+reproduce it byte for byte, then analyse the registry with MedLang programs. The
+scratch directory holds its own registry, so the demo
 never touches the user's; it is kept so the runs can be explored afterwards.
 """
 
@@ -75,9 +76,18 @@ def demo(work_dir: Path | None) -> None:
         f"{project}/out/results.json",
         "--log",
     )
+    mlc(
+        "run-evidence",
+        *program,
+        "--backend",
+        "mechanistic",
+        "--out",
+        f"{project}/out/results_mechanistic.json",
+        "--log",
+    )
     mlc("runs", "list")
 
-    run_id = _latest_run_id(registry)
+    run_id = _latest_run_id(registry, "EvidenceHybrid")
     mlc("runs", "show", run_id[:8])
     mlc("runs", "export-config", "--id", run_id, "--out", f"{project}/out/original_config.json")
     mlc(
@@ -109,10 +119,10 @@ def _prepare(work_dir: Path | None) -> Path:
     return work_dir
 
 
-def _latest_run_id(registry: Path) -> str:
+def _latest_run_id(registry: Path, kind: str) -> str:
     from medlang.registry import Registry
 
-    return Registry(registry).recent_runs(1)[0].id
+    return Registry(registry).find_runs_by_kind(kind)[-1].id
 
 
 def _compare(original: Path, reproduced: Path) -> None:
