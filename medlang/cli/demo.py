@@ -4,8 +4,8 @@ It drives the real ``mlc`` commands (nothing is faked): train and qualify a
 surrogate, run the trial on the hybrid backend with ``--log`` and, for comparison,
 on the mechanistic one, list and show the hybrid run, export its config and
 reproduce it byte for byte, then analyse the registry with MedLang programs. The
-scratch directory holds its own registry, so the demo
-never touches the user's; it is kept so the runs can be explored afterwards.
+scratch directory holds its own registry, so the demo never touches the user's;
+it is kept so the runs can be explored afterwards.
 """
 
 from __future__ import annotations
