@@ -21,13 +21,16 @@ class ExternFailure(Exception):
 
 @dataclass
 class ExternContext:
-    """What an extern may use: the configured registry root and an output stream.
+    """What an extern may use: the configured registry root and per-run caches.
 
     The registry root is the one the CLI uses (``--registry``, ``MEDLANG_REGISTRY``
-    or the default); the registry itself is opened once, on first use.
+    or the default); the registry itself is opened once, on first use. A context
+    lives exactly as long as one program run, the right lifetime for read caches
+    (the next run sees new data): ``caches`` holds them, one key per stdlib module.
     """
 
     registry_root: Path
+    caches: dict[str, Any] = field(default_factory=dict, repr=False)
     _registry: Any = field(default=None, repr=False)
 
     def registry(self):  # -> medlang.registry.store.Registry

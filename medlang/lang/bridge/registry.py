@@ -240,9 +240,7 @@ class _RunCache:
 
 
 def _cache(ctx: ExternContext) -> _RunCache:
-    # The context lives exactly as long as one program run, which is the right
-    # lifetime for a read cache: the next `mlc run` sees new runs.
-    cache = ctx.__dict__.get("_med_registry_cache")
+    cache = ctx.caches.get("med.registry")
     if cache is None:
-        cache = ctx.__dict__["_med_registry_cache"] = _RunCache()
+        cache = ctx.caches["med.registry"] = _RunCache()
     return cache
