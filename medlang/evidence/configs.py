@@ -17,11 +17,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from medlang.evidence.errors import EvidenceError, describe_validation_error
+
+if TYPE_CHECKING:
+    from medlang.evidence.discovery import LoadedProgram
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
 
@@ -205,6 +208,25 @@ def verify_input(config: ConfigFile, key: str, sha256: str, actual_path: Path) -
             f"{config.path}: field 'inputs.{key}.sha256': {actual_path} has changed since "
             f"the run was recorded (recorded {recorded['sha256'][:12]}, now {sha256[:12]})"
         )
+
+
+def verify_program(config: ConfigFile, loaded: LoadedProgram) -> None:
+    """The program must be the one the run read: its module's bytes, and what it
+    evaluates to (which also depends on the modules it imports)."""
+    verify_input(config, "evidence_program", loaded.module_sha256, loaded.module_path)
+    recorded = config.inputs.get("evidence_program")
+    if not isinstance(recorded, dict):
+        return
+    for key, actual in (
+        ("program_sha256", loaded.program.value_sha256()),
+        ("fingerprint", loaded.program.fingerprint()),
+    ):
+        if recorded.get(key) not in (None, actual):
+            raise EvidenceError(
+                f"{config.path}: field 'inputs.evidence_program.{key}': evidence program "
+                f"'{loaded.function}' ({loaded.module_path}) no longer evaluates to what the "
+                "run read (has a module it imports changed?)"
+            )
 
 
 def file_input(path: Path, sha256: str) -> dict:

@@ -23,11 +23,16 @@ class LoadedProgram:
     module_sha256: str
 
     def record(self) -> dict:
-        """How the program is recorded in a run's config (``inputs.evidence_program``)."""
+        """How the program is recorded in a run's config (``inputs.evidence_program``).
+
+        ``sha256`` covers the module's file only; ``program_sha256`` covers the value
+        the program evaluated to, so a change in a module it imports is noticed too.
+        """
         return {
             "name": self.function,
             "module_path": str(self.module_path),
             "sha256": self.module_sha256,
+            "program_sha256": self.program.value_sha256(),
             "fingerprint": self.program.fingerprint(),
         }
 

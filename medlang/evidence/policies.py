@@ -21,6 +21,7 @@ from medlang.evidence.configs import (
     load_config,
     read_json,
     verify_input,
+    verify_program,
 )
 from medlang.evidence.discovery import LoadedProgram, load_evidence_program, sha256_of
 from medlang.evidence.errors import EvidenceError
@@ -63,7 +64,7 @@ def train_policy_rl(
     env_file = load_config(env_config, EnvConfig, TRAIN, section="env")
     train_file = load_config(train_config, RLTrainConfig, TRAIN, section="train")
     for config in (env_file, train_file):
-        verify_input(config, "evidence_program", loaded.module_sha256, loaded.module_path)
+        verify_program(config, loaded)
     out_policy = check_output_path(out_policy, "--out-policy")
     out_report = check_output_path(out_report, "--out-report") if out_report else None
     env, cfg = env_settings(env_file.model, loaded), train_file.model
@@ -175,7 +176,7 @@ def eval_policy_rl(
 
     loaded = _load_program(request)
     env_file = load_config(env_config, EnvConfig, EVAL, section="env")
-    verify_input(env_file, "evidence_program", loaded.module_sha256, loaded.module_path)
+    verify_program(env_file, loaded)
     n_episodes = n_episodes or int(env_file.recorded.get("n_episodes", 200))
     seed = seed if seed is not None else int(env_file.recorded.get("seed", 2026))
     if n_episodes < 1:

@@ -129,6 +129,11 @@ class EvidenceProgram(BaseModel):
         canonical = json.dumps(relevant, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
 
+    def value_sha256(self) -> str:
+        """sha256 of the whole program (arms, sizes, seed and thresholds included)."""
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
     def to_spec(self, seed: int | None = None) -> sim.TrialSpec:
         def param(p: ParamModel) -> sim.Param:
             return sim.Param(p.typical, p.cv)

@@ -21,6 +21,7 @@ from medlang.evidence.configs import (
     load_config,
     read_json,
     verify_input,
+    verify_program,
 )
 from medlang.evidence.discovery import LoadedProgram, load_evidence_program, sha256_of
 from medlang.evidence.errors import EvidenceError
@@ -53,7 +54,7 @@ def train_surrogate(request: Request, train_config: Path | None, out_model: Path
         request.evidence_program, request.file, request.project, request.registry_root
     )
     config = load_config(train_config, TrainSurrogateConfig, "train-surrogate")
-    verify_input(config, "evidence_program", loaded.module_sha256, loaded.module_path)
+    verify_program(config, loaded)
     out_model = check_output_path(out_model, "--out-model")
     cfg: TrainSurrogateConfig = config.model
     doses = [arm.dose_mg for arm in loaded.program.arms]
@@ -107,7 +108,7 @@ def surrogate_eval(
         request.evidence_program, request.file, request.project, request.registry_root
     )
     config = load_config(eval_config, EvalSurrogateConfig, "surrogate-eval")
-    verify_input(config, "evidence_program", loaded.module_sha256, loaded.module_path)
+    verify_program(config, loaded)
     surrogate, surrogate_path, surrogate_sha = load_surrogate(surrogate_file, loaded)
     verify_input(config, "surrogate", surrogate_sha, surrogate_path)
     out_report = check_output_path(out_report, "--out-report")

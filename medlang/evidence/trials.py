@@ -19,6 +19,7 @@ from medlang.evidence.configs import (
     file_input,
     load_config,
     verify_input,
+    verify_program,
 )
 from medlang.evidence.discovery import LoadedProgram, load_evidence_program, sha256_of
 from medlang.evidence.errors import EvidenceError
@@ -60,7 +61,7 @@ def run_evidence(
             f"{where}: field 'strategy': {strategy!r} is not a strategy of backend {backend} "
             f"(use {BACKEND_STRATEGY[backend]!r})"
         )
-    verify_input(config, "evidence_program", loaded.module_sha256, loaded.module_path)
+    verify_program(config, loaded)
     inputs: dict = {"evidence_program": loaded.record()}
     surrogate = surrogate_path = None
     if strategy != "mechanistic":
