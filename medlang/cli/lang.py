@@ -29,7 +29,7 @@ import click
 @click.option(
     "--backend",
     type=click.Choice(["mechanistic", "surrogate", "hybrid"], case_sensitive=False),
-    help="Evidence backend (default: the program's).",
+    help="Evidence backend (default: an exported --config's, else the program's).",
 )
 @click.option("--config", type=click.Path(dir_okay=False, path_type=Path), help="Evidence config.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Evidence result.")

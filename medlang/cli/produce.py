@@ -97,7 +97,7 @@ def summary_line(metrics: dict) -> str:
     "--backend",
     type=click.Choice(["mechanistic", "surrogate", "hybrid"], case_sensitive=False),
     default=None,
-    help="Backend (default: the program's `backend` field).",
+    help="Backend (default: the one an exported --config recorded, else the program's).",
 )
 @click.option("--config", "config", type=_FILE, help="Evidence run config (JSON).")
 @click.option("--out", required=True, type=_FILE, help="Result file (JSON).")

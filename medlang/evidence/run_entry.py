@@ -13,9 +13,10 @@ from pathlib import Path
 import click
 
 from medlang.evidence.common import Request
+from medlang.evidence.configs import EvidenceRunConfig, load_config
 from medlang.evidence.discovery import RETURN_TYPE, find_program, load_evidence_program
 from medlang.evidence.errors import EvidenceError
-from medlang.evidence.trials import normalise_backend, run_evidence
+from medlang.evidence.trials import choose_backend, run_evidence
 
 
 def entry_function(file: Path, fn_name: str | None) -> str:
@@ -62,8 +63,9 @@ def run_and_log(
         function = entry_function(file, fn_name)
         request = Request(function, file, Path.cwd(), registry_root, log=log, quiet=quiet)
         loaded = load_evidence_program(function, file, Path.cwd(), registry_root)
-        backend = normalise_backend(backend or loaded.program.backend)
-        out = out or default_output(function, backend)
+        if out is None:
+            evidence_config = load_config(config, EvidenceRunConfig, "run-evidence")
+            out = default_output(function, choose_backend(backend, evidence_config, loaded))
         produced = run_evidence(request, backend, config, out, loaded=loaded)
     except EvidenceError as error:
         raise click.ClickException(str(error)) from None

@@ -15,6 +15,7 @@ from medlang.evidence.common import (
 )
 from medlang.evidence.configs import (
     BACKEND_STRATEGY,
+    ConfigFile,
     EvidenceRunConfig,
     file_input,
     load_config,
@@ -36,6 +37,11 @@ def normalise_backend(name: str) -> str:
     raise EvidenceError(f"unknown backend {name!r}; expected mechanistic, surrogate or hybrid")
 
 
+def choose_backend(option: str | None, config: ConfigFile, loaded: LoadedProgram) -> str:
+    """``--backend``, else the backend an exported config recorded, else the program's."""
+    return normalise_backend(option or config.model.backend or loaded.program.backend)
+
+
 def run_evidence(
     request: Request,
     backend: str | None,
@@ -47,8 +53,8 @@ def run_evidence(
     loaded = loaded or load_evidence_program(
         request.evidence_program, request.file, request.project, request.registry_root
     )
-    backend = normalise_backend(backend or loaded.program.backend)
     config = load_config(config_file, EvidenceRunConfig, command)
+    backend = choose_backend(backend, config, loaded)
     cfg: EvidenceRunConfig = config.model
     where = config.path or "(no config file given)"
     if cfg.backend is not None and normalise_backend(cfg.backend) != backend:

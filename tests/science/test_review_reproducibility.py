@@ -79,3 +79,53 @@ def test_an_unchanged_imported_module_reproduces(tmp_path):
     result = project.produce("run-evidence", "--config", str(exported), "--out", str(again))
     assert again.read_bytes() == out.read_bytes()
     assert "ORR=" in result.output
+
+
+def test_exported_surrogate_and_hybrid_configs_reproduce_without_repeating_the_backend(
+    trained, tmp_path
+):
+    """The program's own backend is Mechanistic; the exported config says which one ran."""
+    project, _ = trained
+    for backend in ("surrogate", "hybrid"):
+        first = Path(project.path(f"out/{backend}.json"))
+        run_id = logged_id(
+            project.produce(
+                "run-evidence",
+                "--backend",
+                backend,
+                "--config",
+                project.path("hybrid.json"),
+                "--out",
+                str(first),
+                "--log",
+            )
+        )
+        exported = export(project, run_id, tmp_path / backend / "config.json")
+        again = tmp_path / "again" / f"{backend}.json"
+        rerun_id = logged_id(
+            project.produce("run-evidence", "--config", str(exported), "--out", str(again), "--log")
+        )
+        original, rerun = find(project, run_id), find(project, rerun_id)
+        assert rerun.kind == original.kind
+        assert again.read_bytes() == first.read_bytes()
+        assert untimed(rerun.metrics) == untimed(original.metrics)
+
+
+def test_mlc_run_log_is_reproduced_from_its_exported_config(trained, tmp_path, monkeypatch):
+    project, _ = trained
+    program = project.path("small_evidence.medlang")
+    first = Path(project.path("out/run_hybrid.json"))
+    args = ("run", program, "--log", "--backend", "hybrid", "--config", project.path("hybrid.json"))
+    run_id = logged_id(project.mlc(*args, "--out", str(first)))
+    exported = export(project, run_id, tmp_path / "exported" / "config.json")
+    workdir = tmp_path / "another" / "cwd"
+    workdir.mkdir(parents=True)
+    monkeypatch.chdir(workdir)
+    again = workdir / "again.json"
+    rerun_id = logged_id(
+        project.mlc("run", program, "--log", "--config", str(exported), "--out", str(again))
+    )
+    assert again.read_bytes() == first.read_bytes()
+    original, rerun = find(project, run_id), find(project, rerun_id)
+    assert str(rerun.kind) == str(original.kind) == "EvidenceHybrid"
+    assert untimed(rerun.metrics) == untimed(original.metrics)
