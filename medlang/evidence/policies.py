@@ -207,6 +207,8 @@ def eval_policy_rl(
         "evidence_program": loaded.record(),
         "policy": file_input(policy_path, policy_sha),
     }
+    if env_file.path is not None:  # as train-policy-rl records its config files
+        inputs["env_config_file"] = file_input(env_file.path, sha256_of(env_file.path))
     recorded = {
         "command": EVAL,
         "env": resolved_env,

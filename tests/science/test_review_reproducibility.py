@@ -7,6 +7,7 @@ when anything the program evaluates to has changed, even in a module it imports.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -129,3 +130,33 @@ def test_mlc_run_log_is_reproduced_from_its_exported_config(trained, tmp_path, m
     original, rerun = find(project, run_id), find(project, rerun_id)
     assert str(rerun.kind) == str(original.kind) == "EvidenceHybrid"
     assert untimed(rerun.metrics) == untimed(original.metrics)
+
+
+def test_rl_evaluation_records_its_env_config_file(project):
+    project.produce(
+        "train-policy-rl",
+        "--env-config",
+        project.path("env.json"),
+        "--train-config",
+        project.path("rltrain.json"),
+        "--out-policy",
+        project.path("policy.json"),
+    )
+    run_id = logged_id(
+        project.produce(
+            "eval-policy-rl",
+            "--env-config",
+            project.path("env.json"),
+            "--policy",
+            project.path("policy.json"),
+            "--n-episodes",
+            "3",
+            "--out-report",
+            project.path("eval.json"),
+            "--log",
+        )
+    )
+    inputs = find(project, run_id).config["inputs"]
+    env_file = Path(project.path("env.json"))
+    assert inputs["env_config_file"]["path"] == str(env_file)
+    assert inputs["env_config_file"]["sha256"] == hashlib.sha256(env_file.read_bytes()).hexdigest()
