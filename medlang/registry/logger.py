@@ -103,7 +103,7 @@ class RunLogger:
         finished_at: datetime | None = None,
     ) -> str:
         """Log the artifacts, then the run that references them; returns the run id."""
-        records = [artifact_record(spec) for spec in artifacts]
+        records = [_redacted(artifact_record(spec)) for spec in artifacts]
         finished = finished_at or utc_now()
         run = RunRecord(
             id=new_id(),
@@ -177,6 +177,14 @@ def artifact_record(spec: ArtifactSpec) -> ArtifactRecord:
         metadata=metadata,
         sha256=sha256,
         size_bytes=size,
+    )
+
+
+def _redacted(record: ArtifactRecord) -> ArtifactRecord:
+    """The record with secret-looking keys of its metadata hidden, like a run's config."""
+    metadata = redact(record.metadata)
+    return (
+        record if metadata == record.metadata else record.model_copy(update={"metadata": metadata})
     )
 
 

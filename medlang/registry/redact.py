@@ -54,8 +54,13 @@ def redact(value: Any) -> Any:
     return value
 
 
+# ``name=value`` arguments (not options) whose name looks like a setting, not a path.
+_ASSIGNMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_.-]*)=")
+
+
 def redact_argv(argv: list[str]) -> list[str]:
-    """Command-line arguments with the values of secret-looking options hidden."""
+    """Command-line arguments with the values of secret-looking options hidden:
+    ``--token X``, ``--token=X`` and ``token=X`` (a path with ``=`` in it is kept)."""
     cleaned: list[str] = []
     hide_next = False
     for arg in argv:
@@ -70,6 +75,10 @@ def redact_argv(argv: list[str]) -> list[str]:
             else:
                 cleaned.append(arg)
                 hide_next = True
+            continue
+        assignment = _ASSIGNMENT.match(arg)
+        if assignment and is_secret_key(assignment.group(1)):
+            cleaned.append(f"{assignment.group(1)}={REDACTED}")
             continue
         cleaned.append(arg)
     return cleaned
