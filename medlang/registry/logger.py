@@ -238,9 +238,15 @@ def _static_environment() -> tuple[str, str, str]:
 
 
 def environment() -> JsonObject:
-    """Where a run was made: Python and MedLang versions, platform, command line."""
+    """Where a run was made: Python and MedLang versions, platform, command line, and
+    numpy's version when it is loaded (the simulators' results depend on it)."""
     python, medlang, system = _static_environment()
-    return {"python": python, "medlang": medlang, "platform": system, "argv": redact_argv(sys.argv)}
+    env: JsonObject = {"python": python, "medlang": medlang, "platform": system}
+    numpy = sys.modules.get("numpy")  # never imported here: `mlc` must start fast
+    if numpy is not None:
+        env["numpy"] = getattr(numpy, "__version__", None)
+    env["argv"] = redact_argv(sys.argv)
+    return env
 
 
 def _json_object(value: Any, what: str) -> JsonObject:

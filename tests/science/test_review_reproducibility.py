@@ -160,3 +160,13 @@ def test_rl_evaluation_records_its_env_config_file(project):
     env_file = Path(project.path("env.json"))
     assert inputs["env_config_file"]["path"] == str(env_file)
     assert inputs["env_config_file"]["sha256"] == hashlib.sha256(env_file.read_bytes()).hexdigest()
+
+
+def test_a_simulation_run_records_the_numpy_version_it_ran_with(project):
+    """Results are bit-identical only with the same numerical library."""
+    import numpy
+
+    run_id = logged_id(
+        project.produce("run-evidence", "--out", project.path("out/r.json"), "--log")
+    )
+    assert find(project, run_id).env["numpy"] == numpy.__version__
