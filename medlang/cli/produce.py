@@ -154,8 +154,12 @@ def surrogate_eval(request, surrogate, eval_config, out_report):
 
 @click.command("train-policy-rl")
 @program_options
-@click.option("--env-config", type=_FILE, help="Environment config (JSON).")
-@click.option("--train-config", type=_FILE, help="Q-learning config (JSON).")
+@click.option(
+    "--env-config", type=_FILE, help="Environment config (JSON; an exported config: both)."
+)
+@click.option(
+    "--train-config", type=_FILE, help="Q-learning config (JSON; an exported config: both)."
+)
 @click.option("--out-policy", required=True, type=_FILE, help="Policy file (JSON).")
 @click.option("--out-report", type=_FILE, help="Training report (JSON).")
 @producer

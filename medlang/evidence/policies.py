@@ -62,7 +62,11 @@ def train_policy_rl(
 
     loaded = _load_program(request)
     env_file = load_config(env_config, EnvConfig, TRAIN, section="env")
+    if train_config is None and env_file.recorded:  # an exported config holds both sections
+        train_config = env_config
     train_file = load_config(train_config, RLTrainConfig, TRAIN, section="train")
+    if env_config is None and train_file.recorded:
+        env_file = load_config(train_config, EnvConfig, TRAIN, section="env")
     for config in (env_file, train_file):
         verify_program(config, loaded)
     out_policy = check_output_path(out_policy, "--out-policy")

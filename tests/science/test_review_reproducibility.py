@@ -170,3 +170,33 @@ def test_a_simulation_run_records_the_numpy_version_it_ran_with(project):
         project.produce("run-evidence", "--out", project.path("out/r.json"), "--log")
     )
     assert find(project, run_id).env["numpy"] == numpy.__version__
+
+
+def test_an_exported_rl_training_config_given_to_one_option_serves_both(project, tmp_path):
+    """Its env and train sections belong together: the other must not silently
+    fall back to defaults (2,000 episodes instead of the run's 20)."""
+    policy = Path(project.path("policy.json"))
+    run_id = logged_id(
+        project.produce(
+            "train-policy-rl",
+            "--env-config",
+            project.path("env.json"),
+            "--train-config",
+            project.path("rltrain.json"),
+            "--out-policy",
+            str(policy),
+            "--log",
+        )
+    )
+    exported = export(project, run_id, tmp_path / "exported" / "rl.json")
+    for option in ("--env-config", "--train-config"):
+        again = tmp_path / f"policy{option}.json"
+        rerun_id = logged_id(
+            project.produce(
+                "train-policy-rl", option, str(exported), "--out-policy", str(again), "--log"
+            )
+        )
+        assert again.read_bytes() == policy.read_bytes(), option
+        rerun, original = find(project, rerun_id), find(project, run_id)
+        assert rerun.config["train"] == original.config["train"]
+        assert rerun.config["env"] == original.config["env"]
