@@ -200,3 +200,27 @@ def test_an_exported_rl_training_config_given_to_one_option_serves_both(project,
         rerun, original = find(project, rerun_id), find(project, run_id)
         assert rerun.config["train"] == original.config["train"]
         assert rerun.config["env"] == original.config["env"]
+
+
+def test_an_exported_config_refuses_another_program_of_the_same_module(project, tmp_path):
+    """Same file, same sha256, but another evidence program: not a reproduction."""
+    program = project.root / "small_evidence.medlang"
+    text = program.read_text()
+    other = text[text.index("fn SmallEvidence()") :].replace("SmallEvidence", "OtherEvidence")
+    program.write_text(text + "\n" + other.replace("seed = 7", "seed = 8"))
+    run_id = logged_id(project.produce("run-evidence", "--out", project.path("a.json"), "--log"))
+    exported = export(project, run_id, tmp_path / "exported.json")
+    result = project.mlc(
+        "run-evidence",
+        "--file",
+        str(program),
+        "--evidence-program",
+        "OtherEvidence",
+        "--config",
+        str(exported),
+        "--out",
+        project.path("b.json"),
+        expect=1,
+    )
+    assert "field 'inputs.evidence_program.program_sha256'" in result.stderr
+    assert not Path(project.path("b.json")).exists()
