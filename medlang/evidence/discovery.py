@@ -4,6 +4,7 @@ project's ``.medlang`` files, or ``--file PATH``; then run it and validate the v
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +65,30 @@ def _evidence_functions(path: Path):
     return [f for f in functions if not f.params and f.return_type == RETURN_TYPE]
 
 
+class ProgramNotFound(EvidenceError):
+    """No program named (or none found): a recorded config may still name one."""
+
+
+def recorded_program(*config_paths: Path | None) -> tuple[str, Path] | None:
+    """(name, module path) of the program an exported config recorded, if its module
+    still exists. Unreadable files are left to the config reader to report."""
+    for path in config_paths:
+        if path is None:
+            continue
+        try:
+            data = json.loads(path.expanduser().read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError):
+            continue
+        inputs = data.get("inputs") if isinstance(data, dict) else None
+        program = inputs.get("evidence_program") if isinstance(inputs, dict) else None
+        if not isinstance(program, dict):
+            continue
+        name, module = program.get("name"), program.get("module_path")
+        if isinstance(name, str) and isinstance(module, str) and Path(module).is_file():
+            return name, Path(module)
+    return None
+
+
 def find_program(name: str | None, file: Path | None, project: Path) -> tuple[Path, str]:
     """(module path, function name) of the requested evidence program."""
     if file is not None:
@@ -85,7 +110,9 @@ def find_program(name: str | None, file: Path | None, project: Path) -> tuple[Pa
             )
         return file.resolve(), candidates[0]
     if name is None:
-        raise EvidenceError("name the evidence program with --evidence-program NAME or --file PATH")
+        raise ProgramNotFound(
+            "name the evidence program with --evidence-program NAME or --file PATH"
+        )
     if not project.is_dir():
         raise EvidenceError(f"{project}: project directory does not exist")
     matches = []
@@ -97,7 +124,7 @@ def find_program(name: str | None, file: Path | None, project: Path) -> tuple[Pa
         if f"fn {name}" in text and any(f.name == name for f in _evidence_functions(path)):
             matches.append(path.resolve())
     if not matches:
-        raise EvidenceError(
+        raise ProgramNotFound(
             f"evidence program '{name}' not found in any .medlang file under {project}"
         )
     if len(matches) > 1:
@@ -107,13 +134,29 @@ def find_program(name: str | None, file: Path | None, project: Path) -> tuple[Pa
 
 
 def load_evidence_program(
-    name: str | None, file: Path | None, project: Path, registry_root: Path | None = None
+    name: str | None,
+    file: Path | None,
+    project: Path,
+    registry_root: Path | None = None,
+    configs: tuple[Path | None, ...] = (),
 ) -> LoadedProgram:
-    """Find, check, run and validate the evidence program."""
+    """Find, check, run and validate the evidence program.
+
+    Without ``--file``, a program not found in the project (or not named) is the
+    one an exported config among ``configs`` recorded, if it has the same name:
+    an exported config reproduces its run from any directory. The config's
+    sha256 checks then make sure it is still the same program.
+    """
     from medlang.lang.api import MedLangError, MedLangRuntimeError, load_program
     from medlang.lang.values import to_python
 
-    path, function = find_program(name, file, project)
+    try:
+        path, function = find_program(name, file, project)
+    except ProgramNotFound:
+        recorded = recorded_program(*configs) if file is None else None
+        if recorded is None or name not in (None, recorded[0]):
+            raise
+        path, function = find_program(recorded[0], recorded[1], project)
     try:
         value = load_program(path).call(function, registry_root=registry_root)
     except MedLangError as error:

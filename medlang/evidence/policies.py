@@ -60,7 +60,7 @@ def train_policy_rl(
     from medlang.registry import log_rl_train, utc_now
     from medlang.sim.rl import QLearning, train_q
 
-    loaded = _load_program(request)
+    loaded = _load_program(request, env_config, train_config)
     env_file = load_config(env_config, EnvConfig, TRAIN, section="env")
     if train_config is None and env_file.recorded:  # an exported config holds both sections
         train_config = env_config
@@ -178,7 +178,7 @@ def eval_policy_rl(
     from medlang.registry import log_rl_eval, utc_now
     from medlang.sim.rl import greedy_rollouts
 
-    loaded = _load_program(request)
+    loaded = _load_program(request, env_config)
     env_file = load_config(env_config, EnvConfig, EVAL, section="env")
     verify_program(env_file, loaded)
     n_episodes = n_episodes or int(env_file.recorded.get("n_episodes", 200))
@@ -245,7 +245,11 @@ def _rollout_metrics(rollouts) -> dict:
     }
 
 
-def _load_program(request: Request) -> LoadedProgram:
+def _load_program(request: Request, *configs: Path | None) -> LoadedProgram:
     return load_evidence_program(
-        request.evidence_program, request.file, request.project, request.registry_root
+        request.evidence_program,
+        request.file,
+        request.project,
+        request.registry_root,
+        configs=configs,
     )

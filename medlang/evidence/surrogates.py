@@ -51,7 +51,11 @@ def train_surrogate(request: Request, train_config: Path | None, out_model: Path
     from medlang.sim.surrogate_fit import SurrogateTraining, fit_surrogate
 
     loaded = load_evidence_program(
-        request.evidence_program, request.file, request.project, request.registry_root
+        request.evidence_program,
+        request.file,
+        request.project,
+        request.registry_root,
+        configs=(train_config,),
     )
     config = load_config(train_config, TrainSurrogateConfig, "train-surrogate")
     verify_program(config, loaded)
@@ -105,7 +109,11 @@ def surrogate_eval(
     from medlang.sim.surrogate_fit import Qualification, evaluate_surrogate
 
     loaded = load_evidence_program(
-        request.evidence_program, request.file, request.project, request.registry_root
+        request.evidence_program,
+        request.file,
+        request.project,
+        request.registry_root,
+        configs=(eval_config,),
     )
     config = load_config(eval_config, EvalSurrogateConfig, "surrogate-eval")
     verify_program(config, loaded)

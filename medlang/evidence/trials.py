@@ -51,7 +51,11 @@ def run_evidence(
     loaded: LoadedProgram | None = None,
 ) -> Produced:
     loaded = loaded or load_evidence_program(
-        request.evidence_program, request.file, request.project, request.registry_root
+        request.evidence_program,
+        request.file,
+        request.project,
+        request.registry_root,
+        configs=(config_file,),
     )
     config = load_config(config_file, EvidenceRunConfig, command)
     backend = choose_backend(backend, config, loaded)

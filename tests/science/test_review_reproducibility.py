@@ -224,3 +224,50 @@ def test_an_exported_config_refuses_another_program_of_the_same_module(project, 
     )
     assert "field 'inputs.evidence_program.program_sha256'" in result.stderr
     assert not Path(project.path("b.json")).exists()
+
+
+def test_an_exported_config_alone_finds_its_program_from_any_directory(
+    trained, tmp_path, monkeypatch
+):
+    """No --project, no --file, no --evidence-program: the recorded inputs name it."""
+    project, train_id = trained
+    exported = export(project, train_id, tmp_path / "exported" / "train.json")
+    workdir = tmp_path / "unrelated"
+    workdir.mkdir()
+    monkeypatch.chdir(workdir)
+    model = workdir / "surrogate.json"
+    result = project.mlc(
+        "train-surrogate", "--train-config", str(exported), "--out-model", str(model)
+    )
+    assert model.read_bytes() == Path(project.path("model/surrogate.json")).read_bytes()
+    assert "Wrote" in result.output
+    # with the name given, too
+    project.mlc(
+        "train-surrogate",
+        "--evidence-program",
+        "SmallEvidence",
+        "--train-config",
+        str(exported),
+        "--out-model",
+        str(workdir / "again.json"),
+    )
+    assert (workdir / "again.json").read_bytes() == model.read_bytes()
+
+
+def test_without_a_recorded_config_the_program_is_still_searched_in_the_project(
+    project, tmp_path, monkeypatch
+):
+    workdir = tmp_path / "unrelated"
+    workdir.mkdir()
+    monkeypatch.chdir(workdir)
+    result = project.mlc(
+        "train-surrogate",
+        "--evidence-program",
+        "SmallEvidence",
+        "--train-config",
+        project.path("train.json"),
+        "--out-model",
+        str(workdir / "m.json"),
+        expect=1,
+    )
+    assert "not found in any .medlang file under" in result.stderr
