@@ -7,9 +7,10 @@ exported config is the run's *recorded* config: every resolved default plus
 ``command`` (which command recorded it) and ``inputs`` (the files the run read, as
 absolute paths with sha256). Reading one back, ``command`` must name the same
 command, and each recorded input the command uses again is verified: a changed
-file is an error, because the run would not be reproduced. Commands with two
-config files (``train-policy-rl``: env + train) record both as sections, and the
-exported file is accepted for either option.
+file, or a program that evaluates to something else (``program_sha256``, which
+also covers the modules it imports), is an error, because the run would not be
+reproduced. Commands with two config files (``train-policy-rl``: env + train)
+record both as sections; the exported file given to either option serves both.
 """
 
 from __future__ import annotations
