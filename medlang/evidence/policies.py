@@ -181,10 +181,8 @@ def eval_policy_rl(
     loaded = _load_program(request, env_config)
     env_file = load_config(env_config, EnvConfig, EVAL, section="env")
     verify_program(env_file, loaded)
-    n_episodes = n_episodes or int(env_file.recorded.get("n_episodes", 200))
-    seed = seed if seed is not None else int(env_file.recorded.get("seed", 2026))
-    if n_episodes < 1:
-        raise EvidenceError("--n-episodes must be >= 1")
+    n_episodes = n_episodes or _recorded_int(env_file, "n_episodes", 200, minimum=1)
+    seed = seed if seed is not None else _recorded_int(env_file, "seed", 2026, minimum=0)
     resolved_env = _resolved_env(env_file.model, loaded)
     env = env_settings(env_file.model, loaded)
     table, policy_path, policy_sha = load_policy(policy_file, loaded, resolved_env)
@@ -230,6 +228,16 @@ def eval_policy_rl(
             started_at=started_at,
         )
     return Produced(json_safe(metrics), [out_report], run_id)
+
+
+def _recorded_int(config, key: str, default: int, minimum: int) -> int:
+    """An integer an exported eval config recorded outside its env section."""
+    value = config.recorded.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise EvidenceError(
+            f"{config.path}: field '{key}': expected an integer >= {minimum} (got {value!r})"
+        )
+    return value
 
 
 def _rollout_metrics(rollouts) -> dict:
