@@ -207,7 +207,7 @@ def verify_input(config: ConfigFile, key: str, sha256: str, actual_path: Path) -
     if isinstance(recorded, dict) and recorded.get("sha256") not in (None, sha256):
         raise EvidenceError(
             f"{config.path}: field 'inputs.{key}.sha256': {actual_path} has changed since "
-            f"the run was recorded (recorded {recorded['sha256'][:12]}, now {sha256[:12]})"
+            f"the run was recorded (recorded {str(recorded['sha256'])[:12]}, now {sha256[:12]})"
         )
 
 

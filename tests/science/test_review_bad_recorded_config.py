@@ -44,3 +44,21 @@ def test_a_bad_recorded_seed_or_episode_count_is_refused(project, tmp_path, key,
     assert "\n" not in message and "internal error" not in message
     assert not out.exists()
     assert [run.id for run in project.runs()] == [run_id]
+
+
+@pytest.mark.parametrize("value", [5, ["x"], {"a": 1}])
+def test_a_recorded_checksum_that_is_not_text_is_refused_cleanly(project, tmp_path, value):
+    out = project.path("a.json")
+    run_id = logged_id(project.produce("run-evidence", "--out", out, "--log"))
+    exported = tmp_path / "exported.json"
+    project.mlc("runs", "export-config", "--id", run_id, "--out", str(exported))
+    config = json.loads(exported.read_text())
+    config["inputs"]["evidence_program"]["sha256"] = value
+    exported.write_text(json.dumps(config))
+    result = project.produce(
+        "run-evidence", "--config", str(exported), "--out", project.path("b.json"), expect=1
+    )
+    message = result.stderr.strip()
+    assert message.startswith(f"Error: {exported}: field 'inputs.evidence_program.sha256':")
+    assert "\n" not in message
+    assert not Path(project.path("b.json")).exists()
