@@ -70,7 +70,10 @@ def _canonical_id(value: object) -> object:
 
 def decode(table: Table, line: bytes | str) -> JsonObject:
     """JSON object of a stored line (upgraded), without model validation."""
-    obj = json.loads(line)
+    try:
+        obj = json.loads(line)
+    except RecursionError:  # a hostile line must be skipped like any other bad one
+        raise ValueError("JSON nested too deeply") from None
     if not isinstance(obj, dict):
         raise ValueError(f"expected a JSON object, got {type(obj).__name__}")
     return upgrade(table, obj)

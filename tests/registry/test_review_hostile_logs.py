@@ -1,0 +1,41 @@
+"""Hostile log lines found in review: each is skipped with a warning, never fatal."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from medlang.registry import Registry
+from medlang.registry.codec import encode
+from tests.registry.factories import fixed_id, run
+
+
+@pytest.fixture
+def registry(tmp_path) -> Registry:
+    return Registry(tmp_path / "reg")
+
+
+def _with_config(n: int, config_json: str) -> bytes:
+    """A valid run line whose config is replaced by raw JSON text."""
+    obj = json.loads(encode(run(n)))
+    obj["config"] = "CONFIG"
+    return json.dumps(obj).replace('"CONFIG"', config_json).encode() + b"\n"
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        pytest.param('{"a": ' + "[" * 5000 + "]" * 5000 + "}", id="nested-5000-deep"),
+        pytest.param('{"a": ' + "9" * 5000 + "}", id="int-with-5000-digits"),
+    ],
+)
+def test_a_line_json_cannot_decode_is_skipped_with_a_warning(registry, capsys, hostile):
+    registry.root.mkdir(parents=True)
+    lines = encode(run(1)) + b"\n" + _with_config(2, hostile) + encode(run(3)) + b"\n"
+    (registry.root / "runs.jsonl").write_bytes(lines)
+
+    assert [r.id for r in registry.load_runs()] == [fixed_id(1), fixed_id(3)]
+    assert registry.find_run(fixed_id(3)) is not None
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
+    assert len(warnings) == 1 and "runs.jsonl:2" in warnings[0], warnings
