@@ -1,0 +1,57 @@
+"""Output paths a hostile user gives: devices are written in place (never replaced by a
+regular file), and a path that cannot be written is one readable error."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+NULL_DEVICE, FULL_DEVICE = os.makedev(1, 3), os.makedev(1, 7)
+
+
+def _device(path: Path, number: int) -> Path:
+    try:
+        os.mknod(path, 0o666 | stat.S_IFCHR, number)
+    except (PermissionError, AttributeError):
+        pytest.skip("creating a device node needs root on Linux")
+    return path
+
+
+def _evidence(project, out: str, expect: int):
+    return project.produce("run-evidence", "--out", out, "--log", "--quiet", expect=expect)
+
+
+def test_a_device_output_is_written_in_place_not_replaced(project):
+    device = _device(Path(project.path("null")), NULL_DEVICE)
+    link = Path(project.path("result.json"))
+    link.symlink_to(device)
+
+    _evidence(project, str(device), expect=0)
+    _evidence(project, str(link), expect=0)
+
+    assert stat.S_ISCHR(device.stat().st_mode)
+    assert link.is_symlink() and stat.S_ISCHR(link.stat().st_mode)
+    assert sorted(p.name for p in device.parent.iterdir() if p.name.endswith(".tmp")) == []
+
+
+def test_a_device_that_refuses_the_write_is_a_readable_error(project):
+    device = _device(Path(project.path("full")), FULL_DEVICE)
+
+    result = _evidence(project, str(device), expect=1)
+
+    assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1
+    assert str(device) in result.stderr and "No space left on device" in result.stderr
+    assert stat.S_ISCHR(device.stat().st_mode)
+    assert project.runs() == []
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux /proc")
+def test_an_output_directory_that_cannot_hold_files_is_a_readable_error(project):
+    result = _evidence(project, "/proc/medlang-review-result.json", expect=1)
+
+    assert result.stderr.startswith("Error: /proc/medlang-review-result.json: cannot write")
+    assert result.stderr.count("\n") == 1
+    assert project.runs() == []
