@@ -17,13 +17,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from medlang.evidence.errors import EvidenceError, describe_validation_error
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
+MAX_LAYER_WIDTH, MAX_LAYERS = 1024, 8  # the surrogate's MLP stays well under 100 MB
 
 
 class TrainSurrogateConfig(BaseModel):
@@ -31,7 +32,10 @@ class TrainSurrogateConfig(BaseModel):
     seed: int = Field(0, ge=0)
     n_patients: int = Field(1200, ge=20, le=200_000)
     dose_range_mg: tuple[float, float] | None = None  # default: 0.5 x lowest, 1.25 x highest arm
-    hidden_layers: list[int] = Field(default_factory=lambda: [32, 32], min_length=1)
+    # bounded: a typo like 100000000 would exhaust memory instead of failing
+    hidden_layers: list[Annotated[int, Field(le=MAX_LAYER_WIDTH)]] = Field(
+        default_factory=lambda: [32, 32], min_length=1, max_length=MAX_LAYERS
+    )
     epochs: int = Field(200, ge=1, le=100_000)
     learning_rate: float = Field(3e-3, gt=0, le=1)
     batch_size: int = Field(64, ge=1)

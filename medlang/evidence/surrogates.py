@@ -47,7 +47,7 @@ def load_surrogate(path: Path, loaded: LoadedProgram):
 def train_surrogate(request: Request, train_config: Path | None, out_model: Path) -> Produced:
     from medlang.registry import log_surrogate_train, utc_now
     from medlang.sim.mlp import AdamSettings
-    from medlang.sim.surrogate_fit import SurrogateTraining, fit_surrogate
+    from medlang.sim.surrogate_fit import SurrogateTraining, TrainingDataError, fit_surrogate
 
     loaded = load_evidence_program(
         request.evidence_program, request.file, request.project, request.registry_root
@@ -71,13 +71,16 @@ def train_surrogate(request: Request, train_config: Path | None, out_model: Path
     started_at, started = utc_now(), time.perf_counter()
     spec = loaded.program.to_spec()
     with progress_bar(spec.cycles, "simulating training set", request.quiet) as step:
-        surrogate, metrics = fit_surrogate(
-            spec,
-            settings,
-            loaded.function,
-            loaded.program.fingerprint(),
-            progress=step,
-        )
+        try:
+            surrogate, metrics = fit_surrogate(
+                spec,
+                settings,
+                loaded.function,
+                loaded.program.fingerprint(),
+                progress=step,
+            )
+        except TrainingDataError as error:
+            raise EvidenceError(f"{config.path or '(no config file given)'}: {error}") from None
     metrics["training_time_s"] = time.perf_counter() - started
     write_json_atomic(out_model, surrogate.to_json())
     recorded = {
