@@ -55,7 +55,7 @@ def run_command(
         return run_and_log(app.registry_root, file, fn_name, backend, config, out, log, quiet)
     value = run_program(file, fn_name, registry_root=app.registry_root)
     if value is not None:
-        click.echo(display(value))
+        click.echo(display(value, fn_name or "main"))
 
 
 @click.command("check")
@@ -117,11 +117,14 @@ def check_programs(files: Sequence[Path]) -> list[Any]:
     return diagnostics
 
 
-def display(value: Any) -> str:
+def display(value: Any, fn_name: str = "main") -> str:
     """A MedLang value as ``println`` would show it."""
-    from medlang.lang.builtins import show
+    from medlang.lang.builtins import BuiltinFailure, show
 
-    return show(value)
+    try:
+        return show(value)
+    except BuiltinFailure as failure:
+        raise click.ClickException(f"cannot show the value {fn_name} returned: {failure}") from None
 
 
 def fail(message: str) -> NoReturn:

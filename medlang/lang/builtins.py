@@ -77,6 +77,14 @@ class Builtin:
 
 
 # ---- display ------------------------------------------------------------------------
+def show_int(value: int) -> str:
+    try:
+        return str(value)
+    except ValueError:  # Python refuses to write ints of more than 4300 digits
+        digits = math.floor(math.log10(abs(value))) + 1
+        raise BuiltinFailure(f"Int too large to display ({digits} digits)") from None
+
+
 def show(value: Any, top: bool = True) -> str:
     """A value as println shows it; strings are quoted only inside containers."""
     if isinstance(value, str):
@@ -86,7 +94,7 @@ def show(value: Any, top: bool = True) -> str:
     if value is False:
         return "false"
     if isinstance(value, int):
-        return str(value)
+        return show_int(value)
     if isinstance(value, float):
         return show_float(value)
     if value is None:
