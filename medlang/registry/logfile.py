@@ -18,6 +18,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from medlang.registry.errors import RegistryError
+
 _SYNC = getattr(os, "fdatasync", os.fsync)  # fdatasync also syncs the file size
 _FINGERPRINT_BYTES = 256
 
@@ -51,6 +53,12 @@ class LogFile:
 
     def append(self, line: bytes) -> None:
         """Durably append one record line (without its newline)."""
+        try:
+            self._append(line)
+        except OSError as error:  # the registry is a file, full, read-only ...
+            raise RegistryError(f"cannot write {self.path}: {error.strerror or error}") from None
+
+    def _append(self, line: bytes) -> None:
         make_private_dir(self.path.parent)
         existed = self.path.exists()
         fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)

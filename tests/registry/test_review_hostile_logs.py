@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from medlang.registry import Registry
+from medlang.registry import Registry, RegistryError
 from medlang.registry.codec import encode
 from tests.registry.factories import fixed_id, run
 
@@ -39,3 +39,16 @@ def test_a_line_json_cannot_decode_is_skipped_with_a_warning(registry, capsys, h
     assert registry.find_run(fixed_id(3)) is not None
     warnings = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
     assert len(warnings) == 1 and "runs.jsonl:2" in warnings[0], warnings
+
+
+@pytest.mark.parametrize("blocker", ["root-is-under-a-file", "log-is-a-directory"])
+def test_a_log_that_cannot_be_written_is_a_registry_error_naming_it(tmp_path, blocker):
+    if blocker == "root-is-under-a-file":
+        (tmp_path / "file").write_text("")
+        root = tmp_path / "file" / "reg"
+    else:
+        root = tmp_path / "reg"
+        (root / "runs.jsonl").mkdir(parents=True)
+
+    with pytest.raises(RegistryError, match=r"cannot write .*runs\.jsonl"):
+        Registry(root).log_run(run(1))

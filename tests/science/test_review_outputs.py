@@ -55,3 +55,23 @@ def test_an_output_directory_that_cannot_hold_files_is_a_readable_error(project)
     assert result.stderr.startswith("Error: /proc/medlang-review-result.json: cannot write")
     assert result.stderr.count("\n") == 1
     assert project.runs() == []
+
+
+def test_a_registry_that_cannot_be_written_is_a_readable_error(project, tmp_path):
+    (tmp_path / "not-a-dir").write_text("")
+    out = project.path("result.json")
+    result = project.mlc(
+        "--registry",
+        str(tmp_path / "not-a-dir" / "registry"),
+        "run-evidence",
+        "--evidence-program",
+        "SmallEvidence",
+        "--project",
+        str(project.root),
+        "--out",
+        out,
+        "--log",
+        expect=1,
+    )
+    assert result.stderr.startswith("Error: run not logged: cannot write")
+    assert result.stderr.count("\n") == 1 and "artifacts.jsonl" in result.stderr
