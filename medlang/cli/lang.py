@@ -53,9 +53,14 @@ def run_command(
         from medlang.evidence.run_entry import run_and_log
 
         return run_and_log(app.registry_root, file, fn_name, backend, config, out, log, quiet)
-    value = run_program(file, fn_name, registry_root=app.registry_root)
-    if value is not None:
-        click.echo(display(value, fn_name or "main"))
+    try:
+        value = run_program(file, fn_name, registry_root=app.registry_root)
+        if value is not None:
+            click.echo(display(value, fn_name or "main"))
+    except BrokenPipeError:  # `mlc run prog.medlang | head`: the reader has all it wants
+        from medlang.cli.main import quiet_stdout
+
+        quiet_stdout()
 
 
 @click.command("check")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -18,6 +17,7 @@ from typing import Any, TypeVar
 
 import click
 
+from medlang.cli.main import quiet_stdout
 from medlang.registry.errors import InvalidIdError, RegistryError, UnknownKindError
 from medlang.registry.kinds import ArtifactKind, RunKind
 from medlang.registry.paths import default_registry_root
@@ -43,7 +43,7 @@ def _user_errors(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except BrokenPipeError:
-            _quiet_stdout()  # `mlc runs list --json | head`: the reader has all it wants
+            quiet_stdout()  # `mlc runs list --json | head`: the reader has all it wants
             sys.exit(0)
         except (InvalidIdError, UnknownKindError) as error:
             raise InputError(str(error)) from None
@@ -53,13 +53,6 @@ def _user_errors(command: F) -> F:
             raise click.ClickException(f"cannot read the registry: {error}") from None
 
     return wrapper  # type: ignore[return-value]
-
-
-def _quiet_stdout() -> None:
-    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-    os.close(devnull)
 
 
 def _registry(ctx: click.Context) -> Registry:

@@ -145,6 +145,8 @@ class Program:
                 ) from None
             except (MedLangError, MedLangRuntimeError):
                 raise
+            except BrokenPipeError:  # the reader of our output left: not the program's fault
+                raise
             except Exception as error:
                 message = f"internal error: {type(error).__name__}: {error}"
                 raise interpreter.error(message, _innermost_span(interpreter)) from None
