@@ -10,8 +10,10 @@ just long enough to read the size: nobody is half way through a write then.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import os
+import stat
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -86,6 +88,8 @@ class LogFile:
     def reader(self) -> Iterator[LogReader]:
         fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
         try:
+            if stat.S_ISDIR(os.fstat(fd).st_mode):  # opens fine, fails on the first read
+                raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(self.path))
             yield LogReader(fd)
         finally:
             os.close(fd)
