@@ -113,9 +113,12 @@ class EnvConfig(BaseModel):
         return self
 
 
+MAX_EPISODES = 1_000_000
+
+
 class RLTrainConfig(BaseModel):
     model_config = _STRICT
-    episodes: int = Field(2000, ge=1, le=1_000_000)
+    episodes: int = Field(2000, ge=1, le=MAX_EPISODES)
     batch_size: int = Field(50, ge=1, le=10_000)
     learning_rate: float = Field(0.1, gt=0, le=1)
     discount: float = Field(0.95, ge=0, le=1)
@@ -125,6 +128,14 @@ class RLTrainConfig(BaseModel):
     convergence_window: int = Field(200, ge=1)
     convergence_tolerance: float = Field(0.1, gt=0)
     seed: int = Field(0, ge=0)
+
+
+class RLEvalRecorded(BaseModel):
+    """What ``eval-policy-rl`` records beside its env section (checked when read back)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    n_episodes: int = Field(200, ge=1, le=MAX_EPISODES)
+    seed: int = Field(2026, ge=0)
 
 
 @dataclass(frozen=True)
@@ -199,6 +210,14 @@ def load_config(
         prefix = f"{section}." if section and recorded else ""
         message = describe_validation_error(error).replace("field '", f"field '{prefix}", 1)
         raise EvidenceError(f"{path}: {message}") from None
+
+
+def recorded_settings(config: ConfigFile, model: type[BaseModel]) -> Any:
+    """Settings an exported config records outside its sections, validated."""
+    try:
+        return model.model_validate(config.recorded)
+    except ValidationError as error:
+        raise EvidenceError(f"{config.path}: {describe_validation_error(error)}") from None
 
 
 def verify_input(config: ConfigFile, key: str, sha256: str, actual_path: Path) -> None:

@@ -16,10 +16,12 @@ from medlang.evidence.common import (
 )
 from medlang.evidence.configs import (
     EnvConfig,
+    RLEvalRecorded,
     RLTrainConfig,
     file_input,
     load_config,
     read_json,
+    recorded_settings,
     verify_input,
 )
 from medlang.evidence.discovery import LoadedProgram, load_evidence_program, sha256_of
@@ -176,10 +178,9 @@ def eval_policy_rl(
     loaded = _load_program(request)
     env_file = load_config(env_config, EnvConfig, EVAL, section="env")
     verify_input(env_file, "evidence_program", loaded.module_sha256, loaded.module_path)
-    n_episodes = n_episodes or int(env_file.recorded.get("n_episodes", 200))
-    seed = seed if seed is not None else int(env_file.recorded.get("seed", 2026))
-    if n_episodes < 1:
-        raise EvidenceError("--n-episodes must be >= 1")
+    recorded: RLEvalRecorded = recorded_settings(env_file, RLEvalRecorded)
+    n_episodes = n_episodes or recorded.n_episodes
+    seed = seed if seed is not None else recorded.seed
     resolved_env = _resolved_env(env_file.model, loaded)
     env = env_settings(env_file.model, loaded)
     table, policy_path, policy_sha = load_policy(policy_file, loaded, resolved_env)

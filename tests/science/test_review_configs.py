@@ -37,3 +37,39 @@ def test_doses_whose_simulations_are_all_non_finite_are_refused(project):
     config = {"n_patients": 20, "epochs": 1, "dose_range_mg": [0.0, 1e300]}
     result, out = _train(project, config)
     assert_refused(project, result, "bad.json", "non-finite", "dose_range_mg", out=out)
+
+
+@pytest.fixture
+def policy(project) -> str:
+    out = project.path("policy.json")
+    args = (
+        "--env-config",
+        project.path("env.json"),
+        "--train-config",
+        project.path("rltrain.json"),
+    )
+    project.produce("train-policy-rl", *args, "--out-policy", out, "--quiet")
+    return out
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("n_episodes", "abc"), ("n_episodes", None), ("n_episodes", [1]), ("seed", -5)],
+)
+def test_an_edited_exported_eval_config_names_the_bad_field(project, policy, field, value):
+    env = json.loads(Path(project.path("env.json")).read_text())
+    recorded = {"command": "eval-policy-rl", "env": env, "n_episodes": 3, "seed": 1}
+    Path(project.path("bad.json")).write_text(json.dumps({**recorded, field: value}))
+    out = project.path("report.json")
+    args = ("--policy", policy, "--env-config", project.path("bad.json"), "--out-report", out)
+    result = project.produce("eval-policy-rl", *args, "--log", expect=1)
+    assert_refused(project, result, "bad.json", f"field '{field}'", out=out)
+
+
+def test_n_episodes_is_bounded_like_the_training_episodes(project, policy):
+    out = project.path("report.json")
+    env = ("--env-config", project.path("env.json"))
+    args = ("--policy", policy, *env, "--n-episodes", "100000000000", "--out-report", out)
+    result = project.produce("eval-policy-rl", *args, expect=2)
+    assert "--n-episodes" in result.stderr and "1000000" in result.stderr
+    assert not Path(out).exists()
