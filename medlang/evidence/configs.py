@@ -23,7 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from medlang.evidence.errors import EvidenceError, describe_validation_error
 
-_STRICT = ConfigDict(extra="forbid", frozen=True)
+# json.loads accepts NaN and Infinity; no simulation setting may be one
+_STRICT = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 MAX_LAYER_WIDTH, MAX_LAYERS = 1024, 8  # the surrogate's MLP stays well under 100 MB
 
 

@@ -73,3 +73,12 @@ def test_n_episodes_is_bounded_like_the_training_episodes(project, policy):
     result = project.produce("eval-policy-rl", *args, expect=2)
     assert "--n-episodes" in result.stderr and "1000000" in result.stderr
     assert not Path(out).exists()
+
+
+@pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity"])
+def test_a_non_finite_number_in_a_config_is_refused(project, value):
+    Path(project.path("bad.json")).write_text(f'{{"tumour_weight": {value}}}')
+    out = project.path("policy.json")
+    args = ("--env-config", project.path("bad.json"), "--out-policy", out, "--log")
+    result = project.produce("train-policy-rl", *args, expect=1)
+    assert_refused(project, result, "bad.json", "field 'tumour_weight'", "finite", out=out)
