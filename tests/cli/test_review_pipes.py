@@ -33,3 +33,16 @@ def test_mlc_run_into_a_closed_pipe_ends_quietly(tmp_path):
     head, code, stderr = _piped_into_head(["run", str(program)])
     assert head == b"line 0"
     assert (code, stderr) == (0, b"")
+
+
+def test_runs_list_with_a_huge_n_lists_everything(tmp_path):
+    from click.testing import CliRunner
+
+    from medlang.cli.main import cli
+    from medlang.registry import Registry
+    from tests.registry.factories import run
+
+    Registry(tmp_path).log_run(run(1))
+    args = ["--registry", str(tmp_path), "runs", "list", "-n", str(10**30)]
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 0 and "Showing 1 of 1 runs" in result.output

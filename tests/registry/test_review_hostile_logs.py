@@ -52,3 +52,9 @@ def test_a_log_that_cannot_be_written_is_a_registry_error_naming_it(tmp_path, bl
 
     with pytest.raises(RegistryError, match=r"cannot write .*runs\.jsonl"):
         Registry(root).log_run(run(1))
+
+
+def test_a_limit_beyond_sqlite_integers_means_all(registry):
+    for n in (1, 2):
+        registry.log_run(run(n))
+    assert [r.id for r in registry.recent_runs(10**30)] == [fixed_id(2), fixed_id(1)]
