@@ -82,3 +82,11 @@ def test_a_non_finite_number_in_a_config_is_refused(project, value):
     args = ("--env-config", project.path("bad.json"), "--out-policy", out, "--log")
     result = project.produce("train-policy-rl", *args, expect=1)
     assert_refused(project, result, "bad.json", "field 'tumour_weight'", "finite", out=out)
+
+
+def test_a_solver_step_that_would_never_finish_is_refused(project):
+    program = Path(project.path("small_evidence.medlang"))
+    program.write_text(program.read_text().replace("step_hours = 1.0", "step_hours = 1e-300"))
+    out = project.path("out/result.json")
+    result = project.produce("run-evidence", "--out", out, "--log", expect=1)
+    assert_refused(project, result, "small_evidence.medlang", "field 'solver'", "steps", out=out)
