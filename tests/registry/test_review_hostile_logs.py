@@ -58,3 +58,21 @@ def test_a_limit_beyond_sqlite_integers_means_all(registry):
     for n in (1, 2):
         registry.log_run(run(n))
     assert [r.id for r in registry.recent_runs(10**30)] == [fixed_id(2), fixed_id(1)]
+
+
+@pytest.mark.parametrize(
+    "text", [b'"\\ud800bad"', b'"\xed\xa0\x80bad"'], ids=["escaped", "raw-bytes"]
+)
+def test_a_line_with_a_lone_surrogate_is_skipped_with_a_warning(registry, capsys, text):
+    # no UTF-8 text can hold it: every command printing the record would fail
+    registry.root.mkdir(parents=True)
+    obj = json.loads(encode(run(2)))
+    obj["evidence_program"] = "X"
+    bad = json.dumps(obj).encode().replace(b'"X"', text) + b"\n"
+    emoji = _with_config(3, '{"note": "\\ud83d\\ude00"}')  # a valid pair stays
+    (registry.root / "runs.jsonl").write_bytes(encode(run(1)) + b"\n" + bad + emoji)
+
+    assert [r.id for r in registry.load_runs()] == [fixed_id(1), fixed_id(3)]
+    assert registry.find_run(fixed_id(3)).config == {"note": "\U0001f600"}
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
+    assert len(warnings) == 1 and "runs.jsonl:2" in warnings[0], warnings
