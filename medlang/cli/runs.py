@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -358,8 +359,26 @@ def _redacted_keys(value: object, prefix: str = "") -> list[str]:
 
 
 def _pretty(value: object) -> str:
-    return json.dumps(value, indent=2, ensure_ascii=False)
+    return _dumps(value, indent=2)
 
 
 def _compact(value: object) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return _dumps(value, separators=(",", ":"))
+
+
+def _dumps(value: object, **layout: Any) -> str:
+    """Strict JSON for jq: NaN and infinities (a foreign line may hold them) become null."""
+    try:
+        return json.dumps(value, ensure_ascii=False, allow_nan=False, **layout)
+    except ValueError:  # rare: only then is the value copied
+        return json.dumps(_finite(value), ensure_ascii=False, **layout)
+
+
+def _finite(value: object) -> object:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_finite(item) for item in value]
+    return value
