@@ -139,9 +139,13 @@ def fail(message: str) -> NoReturn:
 
 
 def _require_file(file: Path) -> None:
-    if not file.is_file():
+    try:
+        if file.is_file():
+            return
         what = "is a directory" if file.is_dir() else "does not exist"
-        raise click.ClickException(f"cannot run {file}: {what}")
+    except OSError as error:  # a name too long to look up ...
+        what = error.strerror or str(error)
+    raise click.ClickException(f"cannot run {file}: {what}")
 
 
 def _count(n: int, noun: str) -> str:

@@ -51,6 +51,13 @@ def json_safe(value: Any) -> Any:
 
 def check_output_path(path: Path, option: str) -> Path:
     """Fail before any work if ``path`` cannot be an output file."""
+    try:
+        return _checked_output_path(path, option)
+    except OSError as error:  # a name too long, a loop of symlinks ...
+        raise EvidenceError(f"{path}: {option}: {error.strerror or error}") from None
+
+
+def _checked_output_path(path: Path, option: str) -> Path:
     path = path.expanduser()
     if _is_special(path):  # /dev/stdout, a FIFO: resolving would name no writable file
         return path.absolute()

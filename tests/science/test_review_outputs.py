@@ -75,3 +75,30 @@ def test_a_registry_that_cannot_be_written_is_a_readable_error(project, tmp_path
     )
     assert result.stderr.startswith("Error: run not logged: cannot write")
     assert result.stderr.count("\n") == 1 and "artifacts.jsonl" in result.stderr
+
+
+LONG = "a" * 5000  # longer than any file name the system allows
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--out", f"{LONG}.json"),
+        ("--file", f"{LONG}.medlang", "--out", "result.json"),
+        ("--project", LONG, "--out", "result.json"),
+    ],
+    ids=["out", "file", "project"],
+)
+def test_a_file_name_too_long_is_a_readable_error(project, args):
+    # given after the project's own --project, which it overrides
+    result = project.produce("run-evidence", *args, "--log", expect=1)
+    assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1
+    assert "internal" not in result.stderr
+    assert project.runs() == []
+
+
+def test_mlc_run_of_a_file_name_too_long_is_a_readable_error(project):
+    for args in (["run", f"{LONG}.medlang"], ["run", f"{LONG}.medlang", "--log"]):
+        result = project.mlc(*args, expect=1)
+        assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1
+        assert "internal" not in result.stderr
