@@ -109,7 +109,7 @@ class Loader:
 
     def _follow(self, importer: LoadedModule, node: ast.Import) -> LoadedModule | None:
         candidates = self.candidates(node.module, importer.path.parent)
-        found = next((c for c in candidates if c.is_file()), None)
+        found = next((c for c in candidates if _is_file(c)), None)
         if found is None:
             self._error(
                 importer,
@@ -174,6 +174,13 @@ class Loader:
         env = os.environ.get("MEDLANG_PATH", "")
         dirs = [Path(p) for p in env.split(os.pathsep) if p]
         return [d.expanduser() for d in (*dirs, *map(Path, search_path))]
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a name too long to look up names no file
+        return False
 
 
 def _stdlib_suggestion(module_name: str) -> str | None:
