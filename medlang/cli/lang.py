@@ -124,10 +124,11 @@ def check_programs(files: Sequence[Path]) -> list[Any]:
 
 def display(value: Any, fn_name: str = "main") -> str:
     """A MedLang value as ``println`` would show it."""
-    from medlang.lang.builtins import BuiltinFailure, show
+    from medlang.lang.api import show_value
+    from medlang.lang.builtins import BuiltinFailure
 
     try:
-        return show(value)
+        return show_value(value)
     except BuiltinFailure as failure:
         raise click.ClickException(f"cannot show the value {fn_name} returned: {failure}") from None
 

@@ -29,6 +29,7 @@ __all__ = [
     "list_functions",
     "load_program",
     "run_file",
+    "show_value",
 ]
 
 T = TypeVar("T")
@@ -102,6 +103,13 @@ def run_file(
     return program.call(fn or "main", registry_root=registry_root, stdout=stdout)
 
 
+def show_value(value: Value) -> str:
+    """``value`` as ``println`` shows it; on the big stack, as values may nest deeply."""
+    from medlang.lang.builtins import show
+
+    return _on_big_stack(lambda: show(value))
+
+
 class Program:
     """A loaded, checked program, ready to run any of its entry module's functions."""
 
@@ -112,7 +120,8 @@ class Program:
         self.module_name: str | None = graph.entry.tree.name
 
     def functions(self) -> list[FunctionInfo]:
-        return _function_infos(self._graph.entry.tree)
+        # on the big stack: writing out a deeply nested type recurses
+        return _on_big_stack(lambda: _function_infos(self._graph.entry.tree))
 
     def call(
         self,

@@ -44,3 +44,12 @@ def test_mlc_run_returning_an_int_too_large_to_show_is_one_readable_error(lang: 
     assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1
     assert "too large to display (8193 digits" in result.stderr
     assert "internal" not in result.stderr and "sys." not in result.stderr
+
+
+def test_mlc_run_shows_a_deeply_nested_return_value(lang: Lang) -> None:
+    n = 1500  # deeper than Python's default recursion limit
+    source = f"fn main() -> {'Vector<' * n}Int{'>' * n} {{ {'[' * n}1{']' * n} }}"
+    path = lang.write("main.medlang", source)
+    result = CliRunner().invoke(cli, ["run", str(path)], catch_exceptions=False)
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout == "[" * n + "1" + "]" * n + "\n"
