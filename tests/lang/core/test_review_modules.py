@@ -9,3 +9,14 @@ def test_an_import_with_a_name_too_long_for_a_file_is_an_unknown_module(lang: La
     name = "a" * 5000
     [(line, col, message)] = lang.messages(f"import {name}::*;\nfn main() {{}}\n")
     assert (line, col, message) == (1, 8, f"unknown module '{name}'")
+
+
+def test_a_source_that_never_ends_is_a_diagnostic_not_a_memory_error(tmp_path) -> None:
+    from pathlib import Path
+
+    from medlang.lang import api
+
+    if not Path("/dev/zero").exists():
+        return
+    [diagnostic] = api.check_file(Path("/dev/zero"))
+    assert diagnostic.message == "cannot read file: larger than 64 MiB"
