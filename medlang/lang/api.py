@@ -8,6 +8,7 @@ MedLang recursion or deeply nested source fails with a diagnostic, not a crash.
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -140,7 +141,7 @@ class Program:
         ref = FnRef(_find_decl(entry.tree, fn_name), entry)
         interpreter = Interpreter(
             self._graph.modules,
-            stdout if stdout is not None else sys.stdout,
+            stdout if stdout is not None else _stdout(),
             registry_root if registry_root is not None else _default_registry_root,
             self._result.record_names,
         )
@@ -209,6 +210,11 @@ def _find_decl(tree, name: str):
     from medlang.lang import ast
 
     return next(i for i in tree.items if isinstance(i, ast.FnDecl) and i.name == name)
+
+
+def _stdout() -> TextIO:
+    """``sys.stdout``; with none (``mlc run prog >&-``) output goes nowhere, as print's does."""
+    return sys.stdout if sys.stdout is not None else open(os.devnull, "w", encoding="utf-8")
 
 
 def _default_registry_root() -> Path:

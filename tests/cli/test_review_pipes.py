@@ -46,3 +46,18 @@ def test_runs_list_with_a_huge_n_lists_everything(tmp_path):
     args = ["--registry", str(tmp_path), "runs", "list", "-n", str(10**30)]
     result = CliRunner().invoke(cli, args, catch_exceptions=False)
     assert result.exit_code == 0 and "Showing 1 of 1 runs" in result.output
+
+
+def test_mlc_run_with_stdout_closed_discards_the_output(tmp_path):
+    program = tmp_path / "loud.medlang"
+    program.write_text(LOUD.replace("200000", "3"))
+    done = subprocess.run(
+        [sys.executable, "-m", "medlang", "run", str(program)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        cwd=REPO,
+        timeout=120,
+        # close fd 1 in the child, as `mlc run prog >&-` does
+        preexec_fn=lambda: __import__("os").close(1),
+    )
+    assert (done.returncode, done.stderr) == (0, b"")
