@@ -320,7 +320,8 @@ def _table(headers: list[str] | None, rows: list[list[str]], indent: str = "") -
 
 def _time(stamp: object) -> str:
     try:
-        return parse_timestamp(stamp).strftime("%Y-%m-%d %H:%M:%S")
+        # not strftime: its %Y drops the leading zeros of years before 1000
+        return parse_timestamp(stamp).replace(tzinfo=None).isoformat(" ", "seconds")
     except ValueError:
         return str(stamp)
 

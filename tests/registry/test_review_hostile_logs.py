@@ -76,3 +76,18 @@ def test_a_line_with_a_lone_surrogate_is_skipped_with_a_warning(registry, capsys
     assert registry.find_run(fixed_id(3)).config == {"note": "\U0001f600"}
     warnings = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
     assert len(warnings) == 1 and "runs.jsonl:2" in warnings[0], warnings
+
+
+@pytest.mark.parametrize("year", [1, 999])
+def test_a_run_from_before_the_year_1000_round_trips(registry, capsys, year):
+    from datetime import UTC, datetime
+
+    started = datetime(year, 1, 2, 3, 4, 5, 6, tzinfo=UTC)
+    registry.log_run(run(1, started_at=started, finished_at=started))
+
+    assert (
+        f'"started_at":"{year:04d}-01-02T03:04:05.000006Z"'
+        in (registry.root / "runs.jsonl").read_text()
+    )
+    assert registry.find_run(fixed_id(1)).started_at == started
+    assert capsys.readouterr().err == ""
