@@ -8,7 +8,7 @@ import math
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,10 +49,14 @@ def json_safe(value: Any) -> Any:
     return value
 
 
-def check_output_path(path: Path, option: str) -> Path:
-    """Fail before any work if ``path`` cannot be an output file."""
+def check_output_path(path: Path, option: str, inputs: Iterable[Path | None] = ()) -> Path:
+    """Fail before any work if ``path`` cannot be an output file, or is one of the
+    run's ``inputs`` (``--out evidence.medlang`` would replace the program)."""
     try:
-        return _checked_output_path(path, option)
+        path = _checked_output_path(path, option)
+        if path.exists() and any(p is not None and path.samefile(p) for p in inputs):
+            raise EvidenceError(f"{path}: {option} is an input of this run; refusing to replace it")
+        return path
     except OSError as error:  # a name too long, a loop of symlinks ...
         raise EvidenceError(f"{path}: {option}: {error.strerror or error}") from None
 

@@ -66,8 +66,9 @@ def train_policy_rl(
     train_file = load_config(train_config, RLTrainConfig, TRAIN, section="train")
     for config in (env_file, train_file):
         verify_input(config, "evidence_program", loaded.module_sha256, loaded.module_path)
-    out_policy = check_output_path(out_policy, "--out-policy")
-    out_report = check_output_path(out_report, "--out-report") if out_report else None
+    inputs = (loaded.module_path, env_file.path, train_file.path)
+    out_policy = check_output_path(out_policy, "--out-policy", inputs)
+    out_report = check_output_path(out_report, "--out-report", inputs) if out_report else None
     env, cfg = env_settings(env_file.model, loaded), train_file.model
     started_at, started = utc_now(), time.perf_counter()
     with progress_bar(cfg.episodes, "training policy", request.quiet) as step:
@@ -187,7 +188,8 @@ def eval_policy_rl(
     if table.shape != (env.n_states, len(env.dose_levels_mg)):
         raise EvidenceError(f"{policy_path}: field 'q_table': shape {table.shape} does not fit")
     verify_input(env_file, "policy", policy_sha, policy_path)
-    out_report = check_output_path(out_report, "--out-report")
+    inputs = (loaded.module_path, env_file.path, policy_path)
+    out_report = check_output_path(out_report, "--out-report", inputs)
     started_at, started = utc_now(), time.perf_counter()
     with progress_bar(n_episodes, "evaluating policy", request.quiet) as step:
         rollouts = greedy_rollouts(

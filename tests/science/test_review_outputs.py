@@ -3,6 +3,7 @@ regular file), and a path that cannot be written is one readable error."""
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 from pathlib import Path
@@ -102,3 +103,32 @@ def test_mlc_run_of_a_file_name_too_long_is_a_readable_error(project):
         result = project.mlc(*args, expect=1)
         assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1
         assert "internal" not in result.stderr
+
+
+@pytest.mark.parametrize("victim", ["small_evidence.medlang", "hybrid.json"])
+def test_an_output_that_is_an_input_is_refused_and_left_intact(trained, project, victim):
+    other, _ = trained  # its surrogate: the hybrid config needs one
+    config = {"surrogate": other.path("model/surrogate.json")}
+    Path(project.path("hybrid.json")).write_text(json.dumps(config))
+    before = Path(project.path(victim)).read_bytes()
+    args = ("--hybrid-config", project.path("hybrid.json"), "--out", project.path(victim))
+
+    result = project.produce("run-evidence-hybrid", *args, "--log", expect=1)
+
+    assert result.stderr.startswith("Error: ") and "is an input of this run" in result.stderr
+    assert Path(project.path(victim)).read_bytes() == before
+    assert project.runs() == []
+
+
+def test_a_policy_report_over_the_policy_it_evaluates_is_refused(project):
+    policy = project.path("policy.json")
+    configs = ("--env-config", project.path("env.json"))
+    train = ("--train-config", project.path("rltrain.json"))
+    project.produce("train-policy-rl", *configs, *train, "--out-policy", policy, "--quiet")
+    before = Path(policy).read_bytes()
+
+    args = ("--policy", policy, *configs, "--n-episodes", "2", "--out-report", policy)
+    result = project.produce("eval-policy-rl", *args, expect=1)
+
+    assert "is an input of this run" in result.stderr
+    assert Path(policy).read_bytes() == before
