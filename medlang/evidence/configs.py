@@ -19,12 +19,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictFloat,
+    ValidationError,
+    model_validator,
+)
 
 from medlang.evidence.errors import EvidenceError, describe_validation_error
 
-# json.loads accepts NaN and Infinity; no simulation setting may be one
-_STRICT = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+# strict: "1" or true is not a seed (lax pydantic would record 1, which nobody wrote);
+# json.loads accepts NaN and Infinity, and no simulation setting may be one
+_STRICT = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, strict=True)
 MAX_LAYER_WIDTH, MAX_LAYERS = 1024, 8  # the surrogate's MLP stays well under 100 MB
 
 
@@ -32,7 +40,8 @@ class TrainSurrogateConfig(BaseModel):
     model_config = _STRICT
     seed: int = Field(0, ge=0)
     n_patients: int = Field(1200, ge=20, le=200_000)
-    dose_range_mg: tuple[float, float] | None = None  # default: 0.5 x lowest, 1.25 x highest arm
+    # default: 0.5 x lowest, 1.25 x highest arm; not strict: JSON gives a list, not a tuple
+    dose_range_mg: tuple[StrictFloat, StrictFloat] | None = Field(None, strict=False)
     # bounded: a typo like 100000000 would exhaust memory instead of failing
     hidden_layers: list[Annotated[int, Field(le=MAX_LAYER_WIDTH)]] = Field(
         default_factory=lambda: [32, 32], min_length=1, max_length=MAX_LAYERS
@@ -134,7 +143,7 @@ class RLTrainConfig(BaseModel):
 class RLEvalRecorded(BaseModel):
     """What ``eval-policy-rl`` records beside its env section (checked when read back)."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, strict=True)
     n_episodes: int = Field(200, ge=1, le=MAX_EPISODES)
     seed: int = Field(2026, ge=0)
 

@@ -90,3 +90,21 @@ def test_a_solver_step_that_would_never_finish_is_refused(project):
     out = project.path("out/result.json")
     result = project.produce("run-evidence", "--out", out, "--log", expect=1)
     assert_refused(project, result, "small_evidence.medlang", "field 'solver'", "steps", out=out)
+
+
+@pytest.mark.parametrize(
+    ("config", "field"),
+    [
+        ({"seed": "1"}, "seed"),
+        ({"seed": True}, "seed"),
+        ({"mech_threshold": "0.1"}, "mech_threshold"),
+        ({"audit_fraction": False}, "audit_fraction"),
+    ],
+)
+def test_a_value_of_the_wrong_json_type_is_refused_not_converted(project, config, field):
+    # converting would record a config the user never wrote ("1" -> 1, true -> 1)
+    Path(project.path("bad.json")).write_text(json.dumps(config))
+    out = project.path("out/result.json")
+    args = ("--config", project.path("bad.json"), "--out", out, "--log")
+    result = project.produce("run-evidence", *args, expect=1)
+    assert_refused(project, result, "bad.json", f"field '{field}'", out=out)
