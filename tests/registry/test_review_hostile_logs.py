@@ -91,3 +91,17 @@ def test_a_run_from_before_the_year_1000_round_trips(registry, capsys, year):
     )
     assert registry.find_run(fixed_id(1)).started_at == started
     assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "00000000000040008000000000000001",
+        "{00000000-0000-4000-8000-000000000001}",
+        "urn:uuid:00000000-0000-4000-8000-000000000001",
+    ],
+    ids=["no-hyphens", "braces", "urn"],
+)
+def test_any_spelling_of_a_whole_id_resolves(registry, spelling):
+    registry.log_run(run(1))
+    assert registry.resolve_run_id(spelling) == fixed_id(1)
