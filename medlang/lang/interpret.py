@@ -359,7 +359,10 @@ class Interpreter:
 
     # -- expressions
     def eval(self, expr: ast.Expr, scope: Scope) -> Value:
-        return self._expr[type(expr)](expr, scope)
+        try:
+            return self._expr[type(expr)](expr, scope)
+        except MemoryError:  # a value grown too big: the program's doing, shown where
+            self.fail("out of memory", expr.span)
 
     @staticmethod
     def _literal(expr, scope: Scope) -> Value:

@@ -53,3 +53,35 @@ def test_mlc_run_shows_a_deeply_nested_return_value(lang: Lang) -> None:
     result = CliRunner().invoke(cli, ["run", str(path)], catch_exceptions=False)
     assert (result.exit_code, result.stderr) == (0, "")
     assert result.stdout == "[" * n + "1" + "]" * n + "\n"
+
+
+def test_parse_int_and_parse_float_read_plain_ascii_numbers_only(lang: Lang) -> None:
+    out = lang.run(
+        """
+        fn main() {
+          println("{} {} {}", parse_int("1_000"), parse_int("١٢٣"), parse_float("1_0.5"));
+          println("{} {} {}", parse_int(" -12 "), parse_float("2.5e3"), parse_int("+7"));
+        }
+        """
+    )
+    assert out == "None None None\nSome(-12) Some(2500.0) Some(7)\n"
+
+
+def test_padding_to_an_absurd_width_is_a_runtime_error(lang: Lang) -> None:
+    error = lang.runtime_error('fn main() { println("{}", pad_left("7", 100000000000)); }')
+    assert "pad_left: width 100000000000 is too large" in str(error)
+
+
+def test_running_out_of_memory_is_a_runtime_error_where_it_happened(lang: Lang) -> None:
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (2 << 30, hard))  # 2 GiB: fails fast, not the OOM killer
+    try:
+        error = lang.runtime_error(
+            'fn main() { var s = "ab"; var i = 0; while i < 40 { s = s + s; i = i + 1; } }'
+        )
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+    assert "runtime error: out of memory" in str(error) and "internal" not in str(error)
+    assert ":1:" in str(error) and "<program>" not in str(error)
