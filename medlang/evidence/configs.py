@@ -170,6 +170,17 @@ class ConfigFile:
         return inputs if isinstance(inputs, dict) else {}
 
 
+def require_regular_file(path: Path, what: str) -> None:
+    """Refuse a pipe or device (``/dev/stdin``, a FIFO) before it is opened: reading
+    it may block for ever, and its sha256 could not be recorded or checked again."""
+    try:
+        special = path.exists() and not path.is_file()
+    except OSError:
+        return  # reading it reports the problem
+    if special:
+        raise EvidenceError(f"{path}: {what} is not a regular file (a pipe or a device)")
+
+
 def read_json(path: Path, what: str) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
@@ -195,6 +206,7 @@ def load_config(
     """Read and validate a config file (``None``: all defaults)."""
     if path is None:
         return ConfigFile(model(), None, {})
+    require_regular_file(path.expanduser(), "config file")
     path = path.expanduser().resolve()
     data = read_json(path, "config file")
     if not isinstance(data, dict):

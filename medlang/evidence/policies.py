@@ -22,6 +22,7 @@ from medlang.evidence.configs import (
     load_config,
     read_json,
     recorded_settings,
+    require_regular_file,
     verify_input,
 )
 from medlang.evidence.discovery import LoadedProgram, load_evidence_program, sha256_of
@@ -141,6 +142,7 @@ def load_policy(path: Path, loaded: LoadedProgram, env: dict):
     """The Q table of a policy file, checked against the program and the env config."""
     import numpy as np
 
+    require_regular_file(path.expanduser(), "policy")
     path = path.expanduser().resolve()
     data = read_json(path, "policy")
     if not isinstance(data, dict) or data.get("format") != POLICY_FORMAT:

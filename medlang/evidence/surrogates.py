@@ -20,6 +20,7 @@ from medlang.evidence.configs import (
     file_input,
     load_config,
     read_json,
+    require_regular_file,
     verify_input,
 )
 from medlang.evidence.discovery import LoadedProgram, load_evidence_program, sha256_of
@@ -30,6 +31,7 @@ def load_surrogate(path: Path, loaded: LoadedProgram):
     """Read a surrogate model file and check it was trained for this program."""
     from medlang.sim.surrogate import Surrogate, SurrogateFormatError
 
+    require_regular_file(path.expanduser(), "surrogate model")
     path = path.expanduser().resolve()
     try:
         surrogate = Surrogate.from_json(read_json(path, "surrogate model"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -108,3 +109,12 @@ def test_a_value_of_the_wrong_json_type_is_refused_not_converted(project, config
     args = ("--config", project.path("bad.json"), "--out", out, "--log")
     result = project.produce("run-evidence", *args, expect=1)
     assert_refused(project, result, "bad.json", f"field '{field}'", out=out)
+
+
+def test_a_config_from_a_pipe_is_refused_with_a_reason(project, tmp_path):
+    # its sha256 cannot be recorded: the run could not be reproduced from the record
+    fifo = tmp_path / "config.fifo"
+    os.mkfifo(fifo)
+    out = project.path("out/result.json")
+    result = project.produce("run-evidence", "--config", str(fifo), "--out", out, expect=1)
+    assert_refused(project, result, "config.fifo", "not a regular file", out=out)
