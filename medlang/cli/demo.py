@@ -113,9 +113,13 @@ def _prepare(work_dir: Path | None) -> Path:
     if work_dir.exists() and any(work_dir.iterdir()):
         raise click.ClickException(f"--dir {work_dir} is not empty; give a new or empty directory")
     source = examples_dir()
-    shutil.copytree(source / "oncology", work_dir / "oncology", dirs_exist_ok=True)
-    for program in source.glob("*.medlang"):
-        shutil.copy2(program, work_dir / program.name)
+    try:
+        shutil.copytree(source / "oncology", work_dir / "oncology", dirs_exist_ok=True)
+        for program in source.glob("*.medlang"):
+            shutil.copy2(program, work_dir / program.name)
+    except OSError as error:  # --dir under a file, on a read-only disk ...
+        reason = error.strerror or str(error)
+        raise click.ClickException(f"cannot prepare --dir {work_dir}: {reason}") from None
     return work_dir
 
 

@@ -53,9 +53,14 @@ def run_command(
         from medlang.evidence.run_entry import run_and_log
 
         return run_and_log(app.registry_root, file, fn_name, backend, config, out, log, quiet)
-    value = run_program(file, fn_name, registry_root=app.registry_root)
-    if value is not None:
-        click.echo(display(value))
+    try:
+        value = run_program(file, fn_name, registry_root=app.registry_root)
+        if value is not None:
+            click.echo(display(value, fn_name or "main"))
+    except BrokenPipeError:  # `mlc run prog.medlang | head`: the reader has all it wants
+        from medlang.cli.main import quiet_stdout
+
+        quiet_stdout()
 
 
 @click.command("check")
@@ -117,11 +122,15 @@ def check_programs(files: Sequence[Path]) -> list[Any]:
     return diagnostics
 
 
-def display(value: Any) -> str:
+def display(value: Any, fn_name: str = "main") -> str:
     """A MedLang value as ``println`` would show it."""
-    from medlang.lang.builtins import show
+    from medlang.lang.api import show_value
+    from medlang.lang.builtins import BuiltinFailure
 
-    return show(value)
+    try:
+        return show_value(value)
+    except BuiltinFailure as failure:
+        raise click.ClickException(f"cannot show the value {fn_name} returned: {failure}") from None
 
 
 def fail(message: str) -> NoReturn:
@@ -131,9 +140,13 @@ def fail(message: str) -> NoReturn:
 
 
 def _require_file(file: Path) -> None:
-    if not file.is_file():
+    try:
+        if file.is_file():
+            return
         what = "is a directory" if file.is_dir() else "does not exist"
-        raise click.ClickException(f"cannot run {file}: {what}")
+    except OSError as error:  # a name too long to look up ...
+        what = error.strerror or str(error)
+    raise click.ClickException(f"cannot run {file}: {what}")
 
 
 def _count(n: int, noun: str) -> str:

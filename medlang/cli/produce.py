@@ -174,7 +174,9 @@ def train_policy_rl(request, env_config, train_config, out_policy, out_report):
 @program_options
 @click.option("--env-config", type=_FILE, help="Environment config (JSON).")
 @click.option("--policy", required=True, type=_FILE, help="Policy file (JSON).")
-@click.option("--n-episodes", type=click.IntRange(min=1), help="Episodes (default 200).")
+@click.option(
+    "--n-episodes", type=click.IntRange(min=1, max=1_000_000), help="Episodes (default 200)."
+)
 @click.option("--seed", type=click.IntRange(min=0), help="Seed of the fresh patients.")
 @click.option("--out-report", required=True, type=_FILE, help="Evaluation report (JSON).")
 @producer

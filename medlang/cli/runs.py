@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
-import os
+import math
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 import click
 
+from medlang.cli.main import quiet_stdout
 from medlang.registry.errors import InvalidIdError, RegistryError, UnknownKindError
 from medlang.registry.kinds import ArtifactKind, RunKind
 from medlang.registry.paths import default_registry_root
@@ -43,7 +44,7 @@ def _user_errors(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except BrokenPipeError:
-            _quiet_stdout()  # `mlc runs list --json | head`: the reader has all it wants
+            quiet_stdout()  # `mlc runs list --json | head`: the reader has all it wants
             sys.exit(0)
         except (InvalidIdError, UnknownKindError) as error:
             raise InputError(str(error)) from None
@@ -53,13 +54,6 @@ def _user_errors(command: F) -> F:
             raise click.ClickException(f"cannot read the registry: {error}") from None
 
     return wrapper  # type: ignore[return-value]
-
-
-def _quiet_stdout() -> None:
-    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-    os.close(devnull)
 
 
 def _registry(ctx: click.Context) -> Registry:
@@ -326,7 +320,8 @@ def _table(headers: list[str] | None, rows: list[list[str]], indent: str = "") -
 
 def _time(stamp: object) -> str:
     try:
-        return parse_timestamp(stamp).strftime("%Y-%m-%d %H:%M:%S")
+        # not strftime: its %Y drops the leading zeros of years before 1000
+        return parse_timestamp(stamp).replace(tzinfo=None).isoformat(" ", "seconds")
     except ValueError:
         return str(stamp)
 
@@ -365,8 +360,26 @@ def _redacted_keys(value: object, prefix: str = "") -> list[str]:
 
 
 def _pretty(value: object) -> str:
-    return json.dumps(value, indent=2, ensure_ascii=False)
+    return _dumps(value, indent=2)
 
 
 def _compact(value: object) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return _dumps(value, separators=(",", ":"))
+
+
+def _dumps(value: object, **layout: Any) -> str:
+    """Strict JSON for jq: NaN and infinities (a foreign line may hold them) become null."""
+    try:
+        return json.dumps(value, ensure_ascii=False, allow_nan=False, **layout)
+    except ValueError:  # rare: only then is the value copied
+        return json.dumps(_finite(value), ensure_ascii=False, **layout)
+
+
+def _finite(value: object) -> object:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_finite(item) for item in value]
+    return value

@@ -8,7 +8,7 @@ import math
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,9 +49,23 @@ def json_safe(value: Any) -> Any:
     return value
 
 
-def check_output_path(path: Path, option: str) -> Path:
-    """Fail before any work if ``path`` cannot be an output file."""
-    path = path.expanduser().resolve()
+def check_output_path(path: Path, option: str, inputs: Iterable[Path | None] = ()) -> Path:
+    """Fail before any work if ``path`` cannot be an output file, or is one of the
+    run's ``inputs`` (``--out evidence.medlang`` would replace the program)."""
+    try:
+        path = _checked_output_path(path, option)
+        if path.exists() and any(p is not None and path.samefile(p) for p in inputs):
+            raise EvidenceError(f"{path}: {option} is an input of this run; refusing to replace it")
+        return path
+    except OSError as error:  # a name too long, a loop of symlinks ...
+        raise EvidenceError(f"{path}: {option}: {error.strerror or error}") from None
+
+
+def _checked_output_path(path: Path, option: str) -> Path:
+    path = path.expanduser()
+    if _is_special(path):  # /dev/stdout, a FIFO: resolving would name no writable file
+        return path.absolute()
+    path = path.resolve()
     if path.is_dir():
         raise EvidenceError(f"{path}: {option} is a directory")
     parent = path.parent
@@ -63,9 +77,24 @@ def check_output_path(path: Path, option: str) -> Path:
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
-    """Write to a temporary file beside ``path``, fsync, then rename over it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write to a temporary file beside ``path``, fsync, then rename over it.
+
+    A device or a pipe is written in place: renaming over it would replace
+    ``/dev/null`` (or whatever it is) with a regular file.
+    """
     text = json.dumps(json_safe(data), indent=2, allow_nan=False) + "\n"
+    try:
+        if _is_special(path):
+            with path.open("w", encoding="utf-8") as handle:
+                handle.write(text)
+        else:
+            _replace_atomically(path, text)
+    except OSError as error:
+        raise EvidenceError(f"{path}: cannot write: {error.strerror or error}") from None
+
+
+def _replace_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -76,6 +105,11 @@ def write_json_atomic(path: Path, data: Any) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _is_special(path: Path) -> bool:
+    """An existing output that is neither a regular file nor a directory."""
+    return path.exists() and not path.is_file() and not path.is_dir()
 
 
 @contextmanager

@@ -18,24 +18,38 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictFloat,
+    ValidationError,
+    model_validator,
+)
 
 from medlang.evidence.errors import EvidenceError, describe_validation_error
 
 if TYPE_CHECKING:
     from medlang.evidence.discovery import LoadedProgram
 
-_STRICT = ConfigDict(extra="forbid", frozen=True)
+# strict: "1" or true is not a seed (lax pydantic would record 1, which nobody wrote);
+# json.loads accepts NaN and Infinity, and no simulation setting may be one
+_STRICT = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, strict=True)
+MAX_LAYER_WIDTH, MAX_LAYERS = 1024, 8  # the surrogate's MLP stays well under 100 MB
 
 
 class TrainSurrogateConfig(BaseModel):
     model_config = _STRICT
     seed: int = Field(0, ge=0)
     n_patients: int = Field(1200, ge=20, le=200_000)
-    dose_range_mg: tuple[float, float] | None = None  # default: 0.5 x lowest, 1.25 x highest arm
-    hidden_layers: list[int] = Field(default_factory=lambda: [32, 32], min_length=1)
+    # default: 0.5 x lowest, 1.25 x highest arm; not strict: JSON gives a list, not a tuple
+    dose_range_mg: tuple[StrictFloat, StrictFloat] | None = Field(None, strict=False)
+    # bounded: a typo like 100000000 would exhaust memory instead of failing
+    hidden_layers: list[Annotated[int, Field(le=MAX_LAYER_WIDTH)]] = Field(
+        default_factory=lambda: [32, 32], min_length=1, max_length=MAX_LAYERS
+    )
     epochs: int = Field(200, ge=1, le=100_000)
     learning_rate: float = Field(3e-3, gt=0, le=1)
     batch_size: int = Field(64, ge=1)
@@ -113,9 +127,12 @@ class EnvConfig(BaseModel):
         return self
 
 
+MAX_EPISODES = 1_000_000
+
+
 class RLTrainConfig(BaseModel):
     model_config = _STRICT
-    episodes: int = Field(2000, ge=1, le=1_000_000)
+    episodes: int = Field(2000, ge=1, le=MAX_EPISODES)
     batch_size: int = Field(50, ge=1, le=10_000)
     learning_rate: float = Field(0.1, gt=0, le=1)
     discount: float = Field(0.95, ge=0, le=1)
@@ -125,6 +142,14 @@ class RLTrainConfig(BaseModel):
     convergence_window: int = Field(200, ge=1)
     convergence_tolerance: float = Field(0.1, gt=0)
     seed: int = Field(0, ge=0)
+
+
+class RLEvalRecorded(BaseModel):
+    """What ``eval-policy-rl`` records beside its env section (checked when read back)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, strict=True)
+    n_episodes: int = Field(200, ge=1, le=MAX_EPISODES)
+    seed: int = Field(2026, ge=0)
 
 
 @dataclass(frozen=True)
@@ -147,6 +172,17 @@ class ConfigFile:
     def inputs(self) -> dict:
         inputs = self.recorded.get("inputs")
         return inputs if isinstance(inputs, dict) else {}
+
+
+def require_regular_file(path: Path, what: str) -> None:
+    """Refuse a pipe or device (``/dev/stdin``, a FIFO) before it is opened: reading
+    it may block for ever, and its sha256 could not be recorded or checked again."""
+    try:
+        special = path.exists() and not path.is_file()
+    except OSError:
+        return  # reading it reports the problem
+    if special:
+        raise EvidenceError(f"{path}: {what} is not a regular file (a pipe or a device)")
 
 
 def read_json(path: Path, what: str) -> Any:
@@ -174,6 +210,7 @@ def load_config(
     """Read and validate a config file (``None``: all defaults)."""
     if path is None:
         return ConfigFile(model(), None, {})
+    require_regular_file(path.expanduser(), "config file")
     path = path.expanduser().resolve()
     data = read_json(path, "config file")
     if not isinstance(data, dict):
@@ -199,6 +236,14 @@ def load_config(
         prefix = f"{section}." if section and recorded else ""
         message = describe_validation_error(error).replace("field '", f"field '{prefix}", 1)
         raise EvidenceError(f"{path}: {message}") from None
+
+
+def recorded_settings(config: ConfigFile, model: type[BaseModel]) -> Any:
+    """Settings an exported config records outside its sections, validated."""
+    try:
+        return model.model_validate(config.recorded)
+    except ValidationError as error:
+        raise EvidenceError(f"{config.path}: {describe_validation_error(error)}") from None
 
 
 def verify_input(config: ConfigFile, key: str, sha256: str, actual_path: Path) -> None:

@@ -9,7 +9,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from medlang.evidence.errors import EvidenceError
+from medlang.evidence.errors import EvidenceError, is_dir, is_file
 from medlang.evidence.program import EvidenceProgram
 
 RETURN_TYPE = "EvidenceProgram"
@@ -92,7 +92,7 @@ def recorded_program(*config_paths: Path | None) -> tuple[str, Path] | None:
 def find_program(name: str | None, file: Path | None, project: Path) -> tuple[Path, str]:
     """(module path, function name) of the requested evidence program."""
     if file is not None:
-        if not file.is_file():
+        if not is_file(file):
             raise EvidenceError(f"{file}: no such file")
         candidates = [f.name for f in _evidence_functions(file)]
         if name is not None:
@@ -113,7 +113,7 @@ def find_program(name: str | None, file: Path | None, project: Path) -> tuple[Pa
         raise ProgramNotFound(
             "name the evidence program with --evidence-program NAME or --file PATH"
         )
-    if not project.is_dir():
+    if not is_dir(project):
         raise EvidenceError(f"{project}: project directory does not exist")
     matches = []
     for path in _medlang_files(project):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class EvidenceError(Exception):
     """Bad input (program, config, model file): the message is one readable line
@@ -33,3 +35,18 @@ def _location(loc) -> str:
         else:
             text += f".{part}" if text else str(part)
     return text
+
+
+def is_file(path: Path) -> bool:
+    """``path.is_file()``, but a name the system cannot even look up (too long) is no file."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
+def is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:
+        return False

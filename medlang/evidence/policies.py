@@ -16,10 +16,13 @@ from medlang.evidence.common import (
 )
 from medlang.evidence.configs import (
     EnvConfig,
+    RLEvalRecorded,
     RLTrainConfig,
     file_input,
     load_config,
     read_json,
+    recorded_settings,
+    require_regular_file,
     verify_input,
     verify_program,
 )
@@ -69,8 +72,9 @@ def train_policy_rl(
         env_file = load_config(train_config, EnvConfig, TRAIN, section="env")
     for config in (env_file, train_file):
         verify_program(config, loaded)
-    out_policy = check_output_path(out_policy, "--out-policy")
-    out_report = check_output_path(out_report, "--out-report") if out_report else None
+    inputs = (loaded.module_path, env_file.path, train_file.path)
+    out_policy = check_output_path(out_policy, "--out-policy", inputs)
+    out_report = check_output_path(out_report, "--out-report", inputs) if out_report else None
     env, cfg = env_settings(env_file.model, loaded), train_file.model
     started_at, started = utc_now(), time.perf_counter()
     with progress_bar(cfg.episodes, "training policy", request.quiet) as step:
@@ -143,6 +147,7 @@ def load_policy(path: Path, loaded: LoadedProgram, env: dict):
     """The Q table of a policy file, checked against the program and the env config."""
     import numpy as np
 
+    require_regular_file(path.expanduser(), "policy")
     path = path.expanduser().resolve()
     data = read_json(path, "policy")
     if not isinstance(data, dict) or data.get("format") != POLICY_FORMAT:
@@ -181,15 +186,17 @@ def eval_policy_rl(
     loaded = _load_program(request, env_config)
     env_file = load_config(env_config, EnvConfig, EVAL, section="env")
     verify_program(env_file, loaded)
-    n_episodes = n_episodes or _recorded_int(env_file, "n_episodes", 200, minimum=1)
-    seed = seed if seed is not None else _recorded_int(env_file, "seed", 2026, minimum=0)
+    recorded: RLEvalRecorded = recorded_settings(env_file, RLEvalRecorded)
+    n_episodes = n_episodes or recorded.n_episodes
+    seed = seed if seed is not None else recorded.seed
     resolved_env = _resolved_env(env_file.model, loaded)
     env = env_settings(env_file.model, loaded)
     table, policy_path, policy_sha = load_policy(policy_file, loaded, resolved_env)
     if table.shape != (env.n_states, len(env.dose_levels_mg)):
         raise EvidenceError(f"{policy_path}: field 'q_table': shape {table.shape} does not fit")
     verify_input(env_file, "policy", policy_sha, policy_path)
-    out_report = check_output_path(out_report, "--out-report")
+    inputs = (loaded.module_path, env_file.path, policy_path)
+    out_report = check_output_path(out_report, "--out-report", inputs)
     started_at, started = utc_now(), time.perf_counter()
     with progress_bar(n_episodes, "evaluating policy", request.quiet) as step:
         rollouts = greedy_rollouts(
@@ -228,16 +235,6 @@ def eval_policy_rl(
             started_at=started_at,
         )
     return Produced(json_safe(metrics), [out_report], run_id)
-
-
-def _recorded_int(config, key: str, default: int, minimum: int) -> int:
-    """An integer an exported eval config recorded outside its env section."""
-    value = config.recorded.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise EvidenceError(
-            f"{config.path}: field '{key}': expected an integer >= {minimum} (got {value!r})"
-        )
-    return value
 
 
 def _rollout_metrics(rollouts) -> dict:

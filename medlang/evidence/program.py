@@ -8,7 +8,14 @@ import hashlib
 import json
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from medlang.evidence.errors import EvidenceError, describe_validation_error
 from medlang.sim import params as sim
@@ -17,6 +24,7 @@ _STRICT = ConfigDict(extra="forbid", frozen=True)
 
 Positive = Field(gt=0)
 NonNegative = Field(ge=0)
+MAX_SOLVER_STEPS = 1_000_000  # the example trial takes about 5,600
 
 
 class ParamModel(BaseModel):
@@ -110,6 +118,21 @@ class EvidenceProgram(BaseModel):
         if len(set(labels)) != len(labels):
             raise ValueError("arm labels must be unique")
         return arms
+
+    @field_validator("solver")
+    @classmethod
+    def _finite_work(cls, solver: SolverModel, info: ValidationInfo) -> SolverModel:
+        # a tiny step (1e-300 h) is valid alone but would integrate for ever
+        cycle_h = info.data.get("cycle_days", 0.0) * 24.0
+        fine_h = min(solver.post_dose_hours, cycle_h)
+        per_cycle = fine_h / solver.post_dose_step_hours + (cycle_h - fine_h) / solver.step_hours
+        steps = info.data.get("cycles", 1) * per_cycle
+        if steps > MAX_SOLVER_STEPS:
+            raise ValueError(
+                f"about {steps:.3g} integration steps per patient (cycles x cycle length / "
+                f"step); at most {MAX_SOLVER_STEPS:,}: use larger steps"
+            )
+        return solver
 
     @classmethod
     def from_value(cls, value: Any, where: str) -> EvidenceProgram:

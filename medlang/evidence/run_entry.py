@@ -15,7 +15,7 @@ import click
 from medlang.evidence.common import Request
 from medlang.evidence.configs import EvidenceRunConfig, load_config
 from medlang.evidence.discovery import RETURN_TYPE, find_program, load_evidence_program
-from medlang.evidence.errors import EvidenceError
+from medlang.evidence.errors import EvidenceError, is_file
 from medlang.evidence.trials import choose_backend, run_evidence
 
 
@@ -58,7 +58,7 @@ def run_and_log(
     from medlang.cli.produce import report
 
     try:
-        if not file.is_file():
+        if not is_file(file):
             raise EvidenceError(f"{file}: no such file")
         function = entry_function(file, fn_name)
         request = Request(function, file, Path.cwd(), registry_root, log=log, quiet=quiet)

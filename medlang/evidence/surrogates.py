@@ -20,6 +20,7 @@ from medlang.evidence.configs import (
     file_input,
     load_config,
     read_json,
+    require_regular_file,
     verify_input,
     verify_program,
 )
@@ -31,6 +32,7 @@ def load_surrogate(path: Path, loaded: LoadedProgram):
     """Read a surrogate model file and check it was trained for this program."""
     from medlang.sim.surrogate import Surrogate, SurrogateFormatError
 
+    require_regular_file(path.expanduser(), "surrogate model")
     path = path.expanduser().resolve()
     try:
         surrogate = Surrogate.from_json(read_json(path, "surrogate model"))
@@ -48,7 +50,7 @@ def load_surrogate(path: Path, loaded: LoadedProgram):
 def train_surrogate(request: Request, train_config: Path | None, out_model: Path) -> Produced:
     from medlang.registry import log_surrogate_train, utc_now
     from medlang.sim.mlp import AdamSettings
-    from medlang.sim.surrogate_fit import SurrogateTraining, fit_surrogate
+    from medlang.sim.surrogate_fit import SurrogateTraining, TrainingDataError, fit_surrogate
 
     loaded = load_evidence_program(
         request.evidence_program,
@@ -59,7 +61,7 @@ def train_surrogate(request: Request, train_config: Path | None, out_model: Path
     )
     config = load_config(train_config, TrainSurrogateConfig, "train-surrogate")
     verify_program(config, loaded)
-    out_model = check_output_path(out_model, "--out-model")
+    out_model = check_output_path(out_model, "--out-model", (loaded.module_path, config.path))
     cfg: TrainSurrogateConfig = config.model
     doses = [arm.dose_mg for arm in loaded.program.arms]
     dose_range = cfg.dose_range_mg or (0.5 * min(doses), 1.25 * max(doses))
@@ -76,13 +78,16 @@ def train_surrogate(request: Request, train_config: Path | None, out_model: Path
     started_at, started = utc_now(), time.perf_counter()
     spec = loaded.program.to_spec()
     with progress_bar(spec.cycles, "simulating training set", request.quiet) as step:
-        surrogate, metrics = fit_surrogate(
-            spec,
-            settings,
-            loaded.function,
-            loaded.program.fingerprint(),
-            progress=step,
-        )
+        try:
+            surrogate, metrics = fit_surrogate(
+                spec,
+                settings,
+                loaded.function,
+                loaded.program.fingerprint(),
+                progress=step,
+            )
+        except TrainingDataError as error:
+            raise EvidenceError(f"{config.path or '(no config file given)'}: {error}") from None
     metrics["training_time_s"] = time.perf_counter() - started
     write_json_atomic(out_model, surrogate.to_json())
     recorded = {
@@ -119,7 +124,8 @@ def surrogate_eval(
     verify_program(config, loaded)
     surrogate, surrogate_path, surrogate_sha = load_surrogate(surrogate_file, loaded)
     verify_input(config, "surrogate", surrogate_sha, surrogate_path)
-    out_report = check_output_path(out_report, "--out-report")
+    inputs = (loaded.module_path, config.path, surrogate_path)
+    out_report = check_output_path(out_report, "--out-report", inputs)
     cfg: EvalSurrogateConfig = config.model
     if cfg.seed == surrogate.seed:  # the same seed would draw the training patients again
         raise EvidenceError(

@@ -8,6 +8,7 @@ MedLang recursion or deeply nested source fails with a diagnostic, not a crash.
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -29,6 +30,7 @@ __all__ = [
     "list_functions",
     "load_program",
     "run_file",
+    "show_value",
 ]
 
 T = TypeVar("T")
@@ -102,6 +104,13 @@ def run_file(
     return program.call(fn or "main", registry_root=registry_root, stdout=stdout)
 
 
+def show_value(value: Value) -> str:
+    """``value`` as ``println`` shows it; on the big stack, as values may nest deeply."""
+    from medlang.lang.builtins import show
+
+    return _on_big_stack(lambda: show(value))
+
+
 class Program:
     """A loaded, checked program, ready to run any of its entry module's functions."""
 
@@ -112,7 +121,8 @@ class Program:
         self.module_name: str | None = graph.entry.tree.name
 
     def functions(self) -> list[FunctionInfo]:
-        return _function_infos(self._graph.entry.tree)
+        # on the big stack: writing out a deeply nested type recurses
+        return _on_big_stack(lambda: _function_infos(self._graph.entry.tree))
 
     def call(
         self,
@@ -131,7 +141,7 @@ class Program:
         ref = FnRef(_find_decl(entry.tree, fn_name), entry)
         interpreter = Interpreter(
             self._graph.modules,
-            stdout if stdout is not None else sys.stdout,
+            stdout if stdout is not None else _stdout(),
             registry_root if registry_root is not None else _default_registry_root,
             self._result.record_names,
         )
@@ -144,6 +154,8 @@ class Program:
                     "recursion too deep", _innermost_span(interpreter)
                 ) from None
             except (MedLangError, MedLangRuntimeError):
+                raise
+            except BrokenPipeError:  # the reader of our output left: not the program's fault
                 raise
             except Exception as error:
                 message = f"internal error: {type(error).__name__}: {error}"
@@ -198,6 +210,11 @@ def _find_decl(tree, name: str):
     from medlang.lang import ast
 
     return next(i for i in tree.items if isinstance(i, ast.FnDecl) and i.name == name)
+
+
+def _stdout() -> TextIO:
+    """``sys.stdout``; with none (``mlc run prog >&-``) output goes nowhere, as print's does."""
+    return sys.stdout if sys.stdout is not None else open(os.devnull, "w", encoding="utf-8")
 
 
 def _default_registry_root() -> Path:

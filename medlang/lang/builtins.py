@@ -77,6 +77,14 @@ class Builtin:
 
 
 # ---- display ------------------------------------------------------------------------
+def show_int(value: int) -> str:
+    try:
+        return str(value)
+    except ValueError:  # Python refuses to write ints of more than 4300 digits
+        digits = math.floor(math.log10(abs(value))) + 1
+        raise BuiltinFailure(f"Int too large to display ({digits} digits)") from None
+
+
 def show(value: Any, top: bool = True) -> str:
     """A value as println shows it; strings are quoted only inside containers."""
     if isinstance(value, str):
@@ -86,7 +94,7 @@ def show(value: Any, top: bool = True) -> str:
     if value is False:
         return "false"
     if isinstance(value, int):
-        return str(value)
+        return show_int(value)
     if isinstance(value, float):
         return show_float(value)
     if value is None:
@@ -390,20 +398,6 @@ def _to_int(ctx, x):
     return x
 
 
-def _parse_float(ctx, text):
-    try:
-        return Some(float(text.strip()))
-    except ValueError:
-        return NONE
-
-
-def _parse_int(ctx, text):
-    try:
-        return Some(int(text.strip()))
-    except ValueError:
-        return NONE
-
-
 def _sqrt(ctx, x):
     if x < 0:
         raise BuiltinFailure(f"sqrt of a negative number ({show_float(x)})")
@@ -457,6 +451,30 @@ def _insert(ctx, mapping, key, value):
     updated = dict(mapping)
     updated[key] = value
     return updated
+
+
+def _width(width: int) -> int:
+    if width > 10_000_000:
+        raise BuiltinFailure(f"width {width} is too large (limit 10,000,000)")
+    return width
+
+
+def _parse_float(ctx, text):
+    if "_" in text or not text.isascii():  # Python's float() reads "1_0" and "١٢"
+        return NONE
+    try:
+        return Some(float(text.strip()))
+    except ValueError:
+        return NONE
+
+
+def _parse_int(ctx, text):
+    if "_" in text or not text.isascii():
+        return NONE
+    try:
+        return Some(int(text.strip()))
+    except ValueError:
+        return NONE
 
 
 def _substring(ctx, text, start, end):
@@ -535,8 +553,8 @@ BUILTINS: dict[str, Builtin] = dict(
         _entry("contains_key", _contains_key_rule, lambda ctx, m, k: k in m),
         _entry("insert", _insert_rule, _insert),
         _entry("empty_map", lambda a: (_arity(a, 0), MapType(ANY))[1], lambda ctx: {}),
-        _entry("pad_left", _fixed((STRING, INT), STRING), lambda ctx, s, w: s.rjust(w)),
-        _entry("pad_right", _fixed((STRING, INT), STRING), lambda ctx, s, w: s.ljust(w)),
+        _entry("pad_left", _fixed((STRING, INT), STRING), lambda ctx, s, w: s.rjust(_width(w))),
+        _entry("pad_right", _fixed((STRING, INT), STRING), lambda ctx, s, w: s.ljust(_width(w))),
         _entry("substring", _fixed((STRING, INT, INT), STRING), _substring),
         _entry("starts_with", _fixed((STRING, STRING), BOOL), lambda ctx, s, p: s.startswith(p)),
         _entry("ends_with", _fixed((STRING, STRING), BOOL), lambda ctx, s, p: s.endswith(p)),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from medlang.lang import ast
 from medlang.lang.ast import Span
@@ -31,6 +32,7 @@ from medlang.lang.types import (
     VectorType,
     compatible,
 )
+from medlang.resources import stdlib_dir
 
 
 @dataclass
@@ -301,6 +303,22 @@ def _check_extern(scope: ModuleScope, decl: ast.FnDecl) -> None:
             f"extern fn '{decl.name}' has no Python implementation for module '{module_name}'",
             problem or "register one with @extern(module, name) in medlang.lang.externs",
         )
+    elif _poses_as_stdlib(scope.module.path, module_name):
+        scope.error(
+            decl.name_span,
+            f"extern fn '{decl.name}': only the stdlib's own {module_name} may declare it",
+            f"import it instead: import {module_name}::{decl.name};",
+        )
+
+
+def _poses_as_stdlib(path: Path, module_name: str) -> bool:
+    """A file other than the stdlib's own declaring a stdlib module: its extern
+    signatures would bind Python code written for the stdlib's."""
+    try:
+        own = stdlib_dir().joinpath(*module_name.split(".")).with_suffix(".medlang")
+    except FileNotFoundError:
+        return False
+    return own.is_file() and path.resolve() != own.resolve()
 
 
 def _check_exports(scope: ModuleScope) -> None:

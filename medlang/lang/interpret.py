@@ -251,6 +251,9 @@ class Interpreter:
             self.fail(str(failure), span)
         except MedLangRuntimeError:
             raise
+        except OSError as error:  # the registry's files: the environment, not a bug
+            where = f"read {error.filename}" if error.filename else "read the registry"
+            self.fail(f"{ref.decl.name}: cannot {where}: {error.strerror or error}", span)
         except Exception as error:  # a bug in a bridge must not become a traceback
             self.fail(f"internal error in {ref.module.name}::{ref.decl.name}: {error!r}", span)
 
@@ -356,7 +359,10 @@ class Interpreter:
 
     # -- expressions
     def eval(self, expr: ast.Expr, scope: Scope) -> Value:
-        return self._expr[type(expr)](expr, scope)
+        try:
+            return self._expr[type(expr)](expr, scope)
+        except MemoryError:  # a value grown too big: the program's doing, shown where
+            self.fail("out of memory", expr.span)
 
     @staticmethod
     def _literal(expr, scope: Scope) -> Value:

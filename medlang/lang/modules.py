@@ -26,6 +26,7 @@ from medlang.resources import stdlib_dir
 
 _PROJECT_MARKERS = (".git", "pyproject.toml", "medlang.toml")
 _MAX_PARENTS_WITHOUT_ROOT = 2  # outside a project, look only this far up
+MAX_SOURCE_BYTES = 64 << 20
 
 
 @dataclass(eq=False)
@@ -59,11 +60,17 @@ def display_path(path: Path) -> str:
 
 def load_file(path: Path) -> tuple[str | None, Diagnostic | None]:
     try:
-        return path.read_text(encoding="utf-8-sig"), None
+        with path.open("rb") as handle:
+            data = handle.read(MAX_SOURCE_BYTES + 1)  # bounded: /dev/zero never ends
+        if len(data) > MAX_SOURCE_BYTES:
+            reason = f"larger than {MAX_SOURCE_BYTES >> 20} MiB"
+        else:
+            text = data.decode("utf-8-sig")  # newlines as read_text gives them:
+            return text.replace("\r\n", "\n").replace("\r", "\n"), None
     except (OSError, UnicodeDecodeError) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
-        message = f"cannot read file: {reason}"
-        return None, make("error", message, display_path(path), Span(1, 1, 1, 2), None)
+    message = f"cannot read file: {reason}"
+    return None, make("error", message, display_path(path), Span(1, 1, 1, 2), None)
 
 
 class Loader:
@@ -109,7 +116,7 @@ class Loader:
 
     def _follow(self, importer: LoadedModule, node: ast.Import) -> LoadedModule | None:
         candidates = self.candidates(node.module, importer.path.parent)
-        found = next((c for c in candidates if c.is_file()), None)
+        found = next((c for c in candidates if _is_file(c)), None)
         if found is None:
             self._error(
                 importer,
@@ -174,6 +181,13 @@ class Loader:
         env = os.environ.get("MEDLANG_PATH", "")
         dirs = [Path(p) for p in env.split(os.pathsep) if p]
         return [d.expanduser() for d in (*dirs, *map(Path, search_path))]
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a name too long to look up names no file
+        return False
 
 
 def _stdlib_suggestion(module_name: str) -> str | None:

@@ -6,6 +6,7 @@ only the first run after a grammar change pays for building them.
 
 from __future__ import annotations
 
+import math
 import os
 from functools import cache
 from pathlib import Path
@@ -274,6 +275,20 @@ class _AstBuilder:
     def _problem(self, message: str, span: Span, hint: str | None = None) -> None:
         self.problems.append(make("error", message, self.path, span, self.source, hint))
 
+    def _int(self, token: Token) -> int:
+        try:
+            return int(token)
+        except ValueError:  # Python refuses to read ints of more than 4300 digits
+            self._problem(f"integer literal is too large ({len(token)} digits)", _tspan(token))
+            return 0
+
+    def _float(self, token: Token) -> float:
+        value = float(token)
+        if math.isinf(value):
+            message = "float literal is out of range for Float (it would be infinite)"
+            self._problem(message, _tspan(token))
+        return value
+
     # -- module level
     def start(self, meta, children):
         name = None
@@ -461,10 +476,10 @@ class _AstBuilder:
         return tuple(children)
 
     def int_lit(self, meta, children):
-        return ast.IntLit(int(children[0]), _span(meta))
+        return ast.IntLit(self._int(children[0]), _span(meta))
 
     def float_lit(self, meta, children):
-        return ast.FloatLit(float(children[0]), _span(meta))
+        return ast.FloatLit(self._float(children[0]), _span(meta))
 
     def string_lit(self, meta, children):
         return ast.StringLit(self._unescape(children[0]), _span(meta))
@@ -525,11 +540,11 @@ class _AstBuilder:
         return ast.PBind(name, _span(meta))
 
     def pat_int(self, meta, children):
-        value = int(children[-1])
+        value = self._int(children[-1])
         return ast.PLiteral(-value if len(children) == 2 else value, _span(meta))
 
     def pat_float(self, meta, children):
-        value = float(children[-1])
+        value = self._float(children[-1])
         return ast.PLiteral(-value if len(children) == 2 else value, _span(meta))
 
     def pat_string(self, meta, children):

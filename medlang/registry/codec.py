@@ -10,6 +10,7 @@ separate from the validation step.
 from __future__ import annotations
 
 import json
+import re
 from typing import TYPE_CHECKING, Any
 
 from medlang.registry.errors import RegistryError
@@ -70,10 +71,27 @@ def _canonical_id(value: object) -> object:
 
 def decode(table: Table, line: bytes | str) -> JsonObject:
     """JSON object of a stored line (upgraded), without model validation."""
-    obj = json.loads(line)
+    try:
+        obj = json.loads(line)
+    except RecursionError:  # a hostile line must be skipped like any other bad one
+        raise ValueError("JSON nested too deeply") from None
     if not isinstance(obj, dict):
         raise ValueError(f"expected a JSON object, got {type(obj).__name__}")
+    if _SURROGATE.search(line.encode() if isinstance(line, str) else line):
+        _refuse_lone_surrogates(obj)  # rare: only then is the whole object encoded
     return upgrade(table, obj)
+
+
+# U+D800-U+DFFF, escaped or as the bytes json.loads lets through ('surrogatepass'):
+# a pair of escapes makes one character, a lone one no UTF-8 text can hold
+_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")
+
+
+def _refuse_lone_surrogates(obj: JsonObject) -> None:
+    try:
+        json.dumps(obj, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("a string holds a lone UTF-16 surrogate (\\uD800-\\uDFFF)") from None
 
 
 def parse_line(table: Table, line: bytes | str, path: object, lineno: int) -> Any:

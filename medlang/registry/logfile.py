@@ -10,13 +10,17 @@ just long enough to read the size: nobody is half way through a write then.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import os
+import stat
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from medlang.registry.errors import RegistryError
 
 _SYNC = getattr(os, "fdatasync", os.fsync)  # fdatasync also syncs the file size
 _FINGERPRINT_BYTES = 256
@@ -51,6 +55,12 @@ class LogFile:
 
     def append(self, line: bytes) -> None:
         """Durably append one record line (without its newline)."""
+        try:
+            self._append(line)
+        except OSError as error:  # the registry is a file, full, read-only ...
+            raise RegistryError(f"cannot write {self.path}: {error.strerror or error}") from None
+
+    def _append(self, line: bytes) -> None:
         make_private_dir(self.path.parent)
         existed = self.path.exists()
         fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
@@ -78,6 +88,8 @@ class LogFile:
     def reader(self) -> Iterator[LogReader]:
         fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
         try:
+            if stat.S_ISDIR(os.fstat(fd).st_mode):  # opens fine, fails on the first read
+                raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(self.path))
             yield LogReader(fd)
         finally:
             os.close(fd)

@@ -27,6 +27,7 @@ from medlang.registry.storage import Entry, Order, Table
 
 SCHEMA_VERSION = 3
 _BATCH = 20_000
+_MAX_INTEGER = 2**63 - 1
 _ANNOUNCE_BYTES = 64 << 20  # say why the command is slow, once
 
 _SCHEMA = """
@@ -98,7 +99,7 @@ class SqliteIndex:
         sql = f"SELECT id, off, len FROM {table} {where} ORDER BY {_ORDER_BY[order]}"
         if limit is not None:
             sql += " LIMIT ?"
-            params.append(limit)
+            params.append(min(limit, _MAX_INTEGER))  # sqlite cannot bind a larger one
         return self._query(table, lambda conn: conn.execute(sql, params).fetchall())
 
     def count(self, table: Table, kind: str | None) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from medlang.registry.errors import RegistryError
+from medlang.registry.errors import InvalidIdError, RegistryError
 from medlang.registry.ids import normalize_prefix, parse_uuid4
 from medlang.registry.kinds import ArtifactKind, RunKind
 from medlang.registry.paths import default_registry_root
@@ -114,7 +114,10 @@ class Registry:
 
     def _resolve(self, table: Table, prefix: str) -> str:
         what = "run" if table is Table.RUNS else "artifact"
-        cleaned = normalize_prefix(prefix, f"{what} id")
+        try:  # a whole id in any spelling uuid accepts (no hyphens, braces, urn:uuid:)
+            cleaned = parse_uuid4(prefix, f"{what} id")
+        except InvalidIdError:
+            cleaned = normalize_prefix(prefix, f"{what} id")
         matches = self.store.ids_with_prefix(table, cleaned, _MAX_CANDIDATES + 1)
         if not matches:
             raise RegistryError(f"no {what} with id {prefix!r} in {self.root}")

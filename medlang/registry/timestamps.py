@@ -40,7 +40,9 @@ def parse_timestamp(value: object) -> datetime:
 
 def format_timestamp(value: datetime) -> str:
     """UTC, RFC 3339, microseconds, ``Z`` suffix: ``2025-01-23T14:32:10.123456Z``."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # not strftime: its %Y drops the leading zeros of years before 1000, and the
+    # reader (rightly) refuses such a line
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def utc_now() -> datetime:

@@ -15,6 +15,11 @@ from medlang.sim.surrogate import Surrogate, endpoint_targets, transform_feature
 from medlang.sim.trial import Endpoints, simulate
 
 Progress = Callable[[int], None]  # called with the number of cycles simulated since last call
+MIN_FIT_PATIENTS = 2  # standardising the features needs a spread
+
+
+class TrainingDataError(ValueError):
+    """The simulated training set leaves too few patients to fit."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,13 @@ def simulate_training_set(
     usable = np.isfinite(y).all(axis=1)  # non-finite simulations are counted, not learned
     order = rng.permutation(int(usable.sum()))
     n_val = int(round(settings.val_fraction * len(order)))
+    if len(order) - n_val < MIN_FIT_PATIENTS:
+        raise TrainingDataError(
+            f"only {len(order) - n_val} of {settings.n_patients} simulated patients are left "
+            f"to fit ({int((~usable).sum())} non-finite simulations dropped, {n_val} held out "
+            f"by val_fraction); need at least {MIN_FIT_PATIENTS}: check n_patients, "
+            "val_fraction and dose_range_mg"
+        )
     return TrainingSet(
         raw[usable],
         x[usable],
