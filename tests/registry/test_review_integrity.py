@@ -23,8 +23,10 @@ WRITERS, RUNS_EACH, READERS = 3, 30, 2
 KINDS = (RunKind.EvidenceHybrid, RunKind.RLEval, RunKind.SurrogateTrain)
 
 
-def _write(root: str, worker: int) -> None:
+def _write(root: str, worker: int, start=None) -> None:
     logger = RunLogger(Registry(root), "/p", evidence_program=f"w{worker}")
+    if start is not None:
+        start.wait()  # begin together with the readers, whatever the scheduler does
     for i in range(RUNS_EACH):
         logger.log_run_with_artifacts(
             KINDS[i % len(KINDS)],
@@ -34,11 +36,14 @@ def _write(root: str, worker: int) -> None:
         )
 
 
-def _read(root: str, stop, problems) -> None:
+def _read(root: str, start, stop, problems) -> None:
     """Query through the index while others write; every run seen must be whole."""
     registry = Registry(root)
     seen = 0
-    while not stop.is_set():
+    start.wait()
+    last_round = False
+    while not last_round:
+        last_round = stop.is_set()  # one more round after the writers are done
         try:
             records = registry.runs_json(order=Order.NEWEST, limit=15)
             seen = max(seen, registry.count_runs())
@@ -70,8 +75,11 @@ def test_concurrent_writers_and_readers_lose_nothing_and_the_index_equals_a_scan
     root = str(tmp_path / "reg")
     context = multiprocessing.get_context("fork")
     stop, problems = context.Event(), context.Queue()
-    readers = [context.Process(target=_read, args=(root, stop, problems)) for _ in range(READERS)]
-    writers = [context.Process(target=_write, args=(root, w)) for w in range(WRITERS)]
+    start = context.Barrier(READERS + WRITERS)
+    readers = [
+        context.Process(target=_read, args=(root, start, stop, problems)) for _ in range(READERS)
+    ]
+    writers = [context.Process(target=_write, args=(root, w, start)) for w in range(WRITERS)]
     for process in readers + writers:
         process.start()
     for process in writers:
@@ -86,7 +94,7 @@ def test_concurrent_writers_and_readers_lose_nothing_and_the_index_equals_a_scan
         found.append(problems.get())
     assert [f for f in found if isinstance(f, str)] == []
     seen = [f for f in found if isinstance(f, int)]
-    assert len(seen) == READERS and min(seen) > 0, "each reader saw runs as they were written"
+    assert seen == [WRITERS * RUNS_EACH] * READERS, "each reader ends up seeing every run"
 
     registry = Registry(root)
     runs = _scan(registry.root / "runs.jsonl")
