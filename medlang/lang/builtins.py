@@ -36,6 +36,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from itertools import accumulate
 from typing import Any
 
@@ -134,7 +135,12 @@ def show_float(x: float) -> str:
         return "NaN"
     if math.isinf(x):
         return "inf" if x > 0 else "-inf"
-    return repr(x)  # shortest round-trip; integral floats keep their ".0"
+    text = repr(x)  # shortest round-trip digits; integral floats keep their ".0"
+    if "e" not in text:
+        return text
+    # Rust's `{}` never uses an exponent: write the same digits out in full.
+    text = format(Decimal(text), "f")
+    return text if "." in text else text + ".0"
 
 
 def _quote(text: str) -> str:
@@ -428,7 +434,9 @@ def _float_fn(function: Callable[[float], float]) -> Callable:
     def run(ctx, x):
         if math.isnan(x) or math.isinf(x):
             return x
-        return float(function(x))
+        # math.floor/ceil return ints, which lose the sign of a zero: floor(-0.0) and
+        # ceil(-0.5) are -0.0 in Rust. A nonzero result has x's sign anyway.
+        return math.copysign(float(function(x)), x)
 
     return run
 
