@@ -5,6 +5,8 @@ the literal, and arithmetic that overflows is a runtime error where it happened
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from .conftest import Lang
 
@@ -92,3 +94,37 @@ def test_parse_int_of_a_number_beyond_i64_is_none_as_in_rust(lang: Lang) -> None
         """
     )
     assert out == f"Some({MAX}) None\nSome({MIN}) None\n"
+
+
+def _rust_i64(op: str, a: int, b: int) -> int | None:
+    """Reference: the exact result if it fits i64 (Rust's debug build), else None."""
+    if op in "/%" and b == 0:
+        return None
+    if op == "/":
+        exact = abs(a) // abs(b) * (1 if (a < 0) == (b < 0) else -1)
+    elif op == "%":
+        exact = a - b * (abs(a) // abs(b) * (1 if (a < 0) == (b < 0) else -1))
+        if a == MIN and b == -1:
+            return None  # Rust: "attempt to calculate the remainder with overflow"
+    else:
+        exact = {"+": a + b, "-": a - b, "*": a * b}[op]
+    return exact if MIN <= exact <= MAX else None
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    op=st.sampled_from("+-*/%"),
+    a=st.one_of(st.integers(MIN, MAX), st.sampled_from([MIN, MAX, -1, 0, 1])),
+    b=st.one_of(st.integers(MIN, MAX), st.integers(-(2**32), 2**32), st.sampled_from([MIN, -1])),
+)
+def test_int_arithmetic_matches_rust_i64(lang: Lang, op: str, a: int, b: int) -> None:
+    source = f'fn main() {{\n  let a = {a};\n  let b = {b};\n  println("{{}}", a {op} b);\n}}'
+    expected = _rust_i64(op, a, b)
+    if b == 0 and op in "/%":
+        return  # division by zero has its own error (tested elsewhere)
+    if expected is None:
+        assert lang.runtime_error(source).message == "integer overflow"
+    else:
+        assert lang.run(source) == f"{expected}\n"
