@@ -237,7 +237,7 @@ class _AstBuilder:
         self.problems: list[Diagnostic] = []
         # `9223372036854775808` is an Int only as the operand of unary minus (i64::MIN);
         # such literals wait here until `unary` claims them.
-        self._unnegated: dict[int, Token] = {}
+        self._unnegated: dict[int, tuple[ast.IntLit, Token]] = {}
         self._methods = {
             name: getattr(self, name)
             for name in dir(type(self))
@@ -275,7 +275,7 @@ class _AstBuilder:
             return method(span, children), first, last
 
         result = build(tree)[0]
-        for token in self._unnegated.values():
+        for _, token in self._unnegated.values():
             self._int_too_large(token)
         return result
 
@@ -495,7 +495,7 @@ class _AstBuilder:
     def int_lit(self, meta, children):
         literal = ast.IntLit(self._int(children[0], negated=True), _span(meta))
         if literal.value > INT_MAX:
-            self._unnegated[id(literal)] = children[0]
+            self._unnegated[id(literal)] = (literal, children[0])  # keeps the id unique
         return literal
 
     def float_lit(self, meta, children):
