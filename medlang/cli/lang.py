@@ -32,7 +32,7 @@ import click
     help="Evidence backend (default: an exported --config's, else the program's).",
 )
 @click.option("--config", type=click.Path(dir_okay=False, path_type=Path), help="Evidence config.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Evidence result.")
+@click.option("--out", type=click.Path(), help="Evidence result.")  # text: keeps a trailing "/"
 @click.option(
     "--quiet",
     "-q",

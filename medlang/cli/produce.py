@@ -15,6 +15,9 @@ import click
 
 _FILE = click.Path(dir_okay=False, path_type=Path)
 _DIR = click.Path(file_okay=False, path_type=Path)
+# Outputs stay text: a trailing "/" (a directory) must reach check_output_path, which
+# also reports an existing directory as one line rather than click's usage error.
+_OUT = click.Path()
 
 
 def program_options(command: Callable) -> Callable:
@@ -100,7 +103,7 @@ def summary_line(metrics: dict) -> str:
     help="Backend (default: the one an exported --config recorded, else the program's).",
 )
 @click.option("--config", "config", type=_FILE, help="Evidence run config (JSON).")
-@click.option("--out", required=True, type=_FILE, help="Result file (JSON).")
+@click.option("--out", required=True, type=_OUT, help="Result file (JSON).")
 @producer
 def run_evidence(request, backend, config, out):
     """Simulate an evidence program's virtual trial on one backend."""
@@ -118,7 +121,7 @@ def run_evidence(request, backend, config, out):
     type=_FILE,
     help="Hybrid config: surrogate file, strategy, thresholds (JSON).",
 )
-@click.option("--out", required=True, type=_FILE, help="Result file (JSON).")
+@click.option("--out", required=True, type=_OUT, help="Result file (JSON).")
 @producer
 def run_evidence_hybrid(request, config, out):
     """Simulate an evidence program with the hybrid (surrogate + mechanistic) backend."""
@@ -130,7 +133,7 @@ def run_evidence_hybrid(request, config, out):
 @click.command("train-surrogate")
 @program_options
 @click.option("--train-config", type=_FILE, help="Training config (JSON; default: defaults).")
-@click.option("--out-model", required=True, type=_FILE, help="Surrogate model file (JSON).")
+@click.option("--out-model", required=True, type=_OUT, help="Surrogate model file (JSON).")
 @producer
 def train_surrogate(request, train_config, out_model):
     """Simulate a training set mechanistically and fit a surrogate model."""
@@ -143,7 +146,7 @@ def train_surrogate(request, train_config, out_model):
 @program_options
 @click.option("--surrogate", required=True, type=_FILE, help="Surrogate model file (JSON).")
 @click.option("--eval-config", type=_FILE, help="Evaluation config (JSON; default: defaults).")
-@click.option("--out-report", required=True, type=_FILE, help="Evaluation report (JSON).")
+@click.option("--out-report", required=True, type=_OUT, help="Evaluation report (JSON).")
 @producer
 def surrogate_eval(request, surrogate, eval_config, out_report):
     """Compare a surrogate with the mechanistic model on fresh virtual patients."""
@@ -160,8 +163,8 @@ def surrogate_eval(request, surrogate, eval_config, out_report):
 @click.option(
     "--train-config", type=_FILE, help="Q-learning config (JSON; an exported config: both)."
 )
-@click.option("--out-policy", required=True, type=_FILE, help="Policy file (JSON).")
-@click.option("--out-report", type=_FILE, help="Training report (JSON).")
+@click.option("--out-policy", required=True, type=_OUT, help="Policy file (JSON).")
+@click.option("--out-report", type=_OUT, help="Training report (JSON).")
 @producer
 def train_policy_rl(request, env_config, train_config, out_policy, out_report):
     """Learn a dose-selection policy with tabular Q-learning."""
@@ -178,7 +181,7 @@ def train_policy_rl(request, env_config, train_config, out_policy, out_report):
     "--n-episodes", type=click.IntRange(min=1, max=1_000_000), help="Episodes (default 200)."
 )
 @click.option("--seed", type=click.IntRange(min=0), help="Seed of the fresh patients.")
-@click.option("--out-report", required=True, type=_FILE, help="Evaluation report (JSON).")
+@click.option("--out-report", required=True, type=_OUT, help="Evaluation report (JSON).")
 @producer
 def eval_policy_rl(request, env_config, policy, n_episodes, seed, out_report):
     """Play a policy greedily on fresh virtual patients."""

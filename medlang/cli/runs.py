@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import os
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -176,12 +177,19 @@ def show_run(ctx: click.Context, run_id: str | None, id_option: str | None, as_j
     click.echo(_table(None, rows, indent="  "))
 
 
+def _output_file(text: str) -> Path:
+    if text.endswith(("/", os.sep)):  # `--out dir/` would otherwise write a file `dir`
+        raise click.BadParameter(f"'{text}' is a directory (ends with '/'), not a file")
+    return Path(text)
+
+
 @runs.command("export-config")
 @click.option("--id", "run_id", required=True, metavar="ID", help="The run (or a unique prefix).")
 @click.option(
     "--out",
     required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(dir_okay=False),  # text: Path("dir/") would drop the "/"
+    callback=lambda ctx, param, value: _output_file(value),
     help="Where to write the config (parent directories are created).",
 )
 @click.pass_context

@@ -49,9 +49,17 @@ def json_safe(value: Any) -> Any:
     return value
 
 
-def check_output_path(path: Path, option: str, inputs: Iterable[Path | None] = ()) -> Path:
+def check_output_path(path: Path | str, option: str, inputs: Iterable[Path | None] = ()) -> Path:
     """Fail before any work if ``path`` cannot be an output file, or is one of the
-    run's ``inputs`` (``--out evidence.medlang`` would replace the program)."""
+    run's ``inputs`` (``--out evidence.medlang`` would replace the program).
+
+    Pass the user's text when there is one: ``Path("out/")`` forgets the trailing
+    separator that says "a directory", and the result would be a file called ``out``.
+    """
+    text = os.fspath(path)
+    if text.endswith(("/", os.sep)):
+        raise EvidenceError(f"{text}: {option} is a directory (ends with '/'), not a file")
+    path = Path(text)
     try:
         path = _checked_output_path(path, option)
         if path.exists() and any(p is not None and path.samefile(p) for p in inputs):
@@ -67,7 +75,7 @@ def _checked_output_path(path: Path, option: str) -> Path:
         return path.absolute()
     path = path.resolve()
     if path.is_dir():
-        raise EvidenceError(f"{path}: {option} is a directory")
+        raise EvidenceError(f"{path}: {option} is a directory, not a file")
     parent = path.parent
     while not parent.exists():
         parent = parent.parent

@@ -57,8 +57,8 @@ def train_policy_rl(
     request: Request,
     env_config: Path | None,
     train_config: Path | None,
-    out_policy: Path,
-    out_report: Path | None,
+    out_policy: Path | str,
+    out_report: Path | str | None,
 ) -> Produced:
     from medlang.registry import log_rl_train, utc_now
     from medlang.sim.rl import QLearning, train_q
@@ -178,7 +178,7 @@ def eval_policy_rl(
     policy_file: Path,
     n_episodes: int | None,
     seed: int | None,
-    out_report: Path,
+    out_report: Path | str,
 ) -> Produced:
     from medlang.registry import log_rl_eval, utc_now
     from medlang.sim.rl import greedy_rollouts

@@ -50,7 +50,7 @@ def run_and_log(
     fn_name: str | None,
     backend: str | None,
     config: Path | None,
-    out: Path | None,
+    out: Path | str | None,
     log: bool,
     quiet: bool = False,
 ) -> None:

@@ -47,7 +47,7 @@ def load_surrogate(path: Path, loaded: LoadedProgram):
     return surrogate, path, sha256_of(path)
 
 
-def train_surrogate(request: Request, train_config: Path | None, out_model: Path) -> Produced:
+def train_surrogate(request: Request, train_config: Path | None, out_model: Path | str) -> Produced:
     from medlang.registry import log_surrogate_train, utc_now
     from medlang.sim.mlp import AdamSettings
     from medlang.sim.surrogate_fit import SurrogateTraining, TrainingDataError, fit_surrogate
@@ -105,7 +105,7 @@ def train_surrogate(request: Request, train_config: Path | None, out_model: Path
 
 
 def surrogate_eval(
-    request: Request, surrogate_file: Path, eval_config: Path | None, out_report: Path
+    request: Request, surrogate_file: Path, eval_config: Path | None, out_report: Path | str
 ) -> Produced:
     import numpy as np
 

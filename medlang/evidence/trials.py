@@ -46,7 +46,7 @@ def run_evidence(
     request: Request,
     backend: str | None,
     config_file: Path | None,
-    out: Path,
+    out: Path | str,
     command: str = "run-evidence",
     loaded: LoadedProgram | None = None,
 ) -> Produced:

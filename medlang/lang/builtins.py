@@ -7,6 +7,7 @@ Output     println(fmt, args...), print(fmt, args...), format(fmt, args...) -> S
            ``{}`` placeholders, ``{{``/``}}`` for literal braces.
 Conversion to_string(x), to_float(Int|Float), to_int(Int|Float) (truncates toward 0),
            parse_float(String) -> Option<Float>, parse_int(String) -> Option<Int>
+           (None beyond Int's range)
 Numbers    abs, min(a, b), max(a, b) (Int,Int or Float,Float), sqrt, floor, ceil,
            round (Float -> Float, halves away from zero), pow(Int,Int)|pow(Float,Float)
 Vectors    len, push(v, x) -> new vector, concat(v, w), range(a, b) -> [a, b),
@@ -24,6 +25,10 @@ Typing rules take the argument types and return the result type or raise
 ``BuiltinTypeError``; functions take the runtime context and the argument values
 and raise ``BuiltinFailure`` for runtime errors. No builtin touches files,
 processes or the network.
+
+Int is a 64-bit signed integer as in Rust (``INT_MIN``..``INT_MAX``): an Int result
+outside that range (abs, pow, sum, to_int) raises the failure "integer overflow",
+like Rust's debug-build panic.
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
+from itertools import accumulate
 from typing import Any
 
 from medlang.lang.types import (
@@ -50,7 +57,7 @@ from medlang.lang.types import (
     is_ordered,
     join,
 )
-from medlang.lang.values import NONE, EnumValue, Record, Some
+from medlang.lang.values import INT_MAX, INT_MIN, NONE, EnumValue, Record, Some
 
 
 class BuiltinTypeError(Exception):
@@ -63,6 +70,12 @@ class BuiltinTypeError(Exception):
 
 class BuiltinFailure(Exception):
     """A runtime error inside a builtin; the interpreter adds the call site."""
+
+
+def _checked(value: int) -> int:
+    if not INT_MIN <= value <= INT_MAX:
+        raise BuiltinFailure("integer overflow")
+    return value
 
 
 TypingRule = Callable[[list[Type]], Type]
@@ -122,7 +135,12 @@ def show_float(x: float) -> str:
         return "NaN"
     if math.isinf(x):
         return "inf" if x > 0 else "-inf"
-    return repr(x)  # shortest round-trip; integral floats keep their ".0"
+    text = repr(x)  # shortest round-trip digits; integral floats keep their ".0"
+    if "e" not in text:
+        return text
+    # Rust's `{}` never uses an exponent: write the same digits out in full.
+    text = format(Decimal(text), "f")
+    return text if "." in text else text + ".0"
 
 
 def _quote(text: str) -> str:
@@ -394,8 +412,16 @@ def _to_int(ctx, x):
     if isinstance(x, float):
         if math.isnan(x) or math.isinf(x):
             raise BuiltinFailure(f"cannot convert {show_float(x)} to Int")
+        if not -(2.0**63) <= x < 2.0**63:  # float(INT_MAX) rounds up to 2**63
+            raise BuiltinFailure(f"integer overflow converting {show_float(x)} to Int")
         return int(x)  # truncates toward zero
     return x
+
+
+def _abs(ctx, x):
+    if x == INT_MIN and type(x) is int:
+        raise BuiltinFailure("integer overflow")
+    return abs(x)
 
 
 def _sqrt(ctx, x):
@@ -408,7 +434,9 @@ def _float_fn(function: Callable[[float], float]) -> Callable:
     def run(ctx, x):
         if math.isnan(x) or math.isinf(x):
             return x
-        return float(function(x))
+        # math.floor/ceil return ints, which lose the sign of a zero: floor(-0.0) and
+        # ceil(-0.5) are -0.0 in Rust. A nonzero result has x's sign anyway.
+        return math.copysign(float(function(x)), x)
 
     return run
 
@@ -421,7 +449,13 @@ def _pow(ctx, base, exponent):
     if isinstance(base, int) and isinstance(exponent, int):
         if exponent < 0:
             raise BuiltinFailure("pow of an Int to a negative power (use Floats)")
-        return base**exponent
+        if base in (0, 1):
+            return base if exponent else 1
+        if base == -1:
+            return -1 if exponent % 2 else 1
+        if exponent >= 64:  # |base| >= 2: never an Int; don't build the huge number
+            raise BuiltinFailure("integer overflow")
+        return _checked(base**exponent)
     try:
         result = math.pow(base, exponent)
     except (OverflowError, ValueError) as error:
@@ -472,9 +506,10 @@ def _parse_int(ctx, text):
     if "_" in text or not text.isascii():
         return NONE
     try:
-        return Some(int(text.strip()))
+        value = int(text.strip())
     except ValueError:
         return NONE
+    return Some(value) if INT_MIN <= value <= INT_MAX else NONE  # Rust's parse::<i64>
 
 
 def _substring(ctx, text, start, end):
@@ -504,7 +539,13 @@ def _contains(ctx, container, item):
 def _sum(ctx, values):
     if values and isinstance(values[0], float):
         return math.fsum(values)
-    return sum(values)
+    if not values:
+        return 0
+    # As in Rust, the sum overflows if any partial sum leaves i64, even if it comes back.
+    partials = list(accumulate(values))
+    if min(partials) < INT_MIN or max(partials) > INT_MAX:
+        raise BuiltinFailure("integer overflow")
+    return partials[-1]
 
 
 def _split(ctx, text, sep):
@@ -530,7 +571,7 @@ BUILTINS: dict[str, Builtin] = dict(
         _entry("to_int", _to_number(INT), _to_int),
         _entry("parse_float", _fixed((STRING,), OptionType(FLOAT)), _parse_float),
         _entry("parse_int", _fixed((STRING,), OptionType(INT)), _parse_int),
-        _entry("abs", _unary_numeric, lambda ctx, x: abs(x)),
+        _entry("abs", _unary_numeric, _abs),
         _entry("min", _same_numeric, lambda ctx, a, b: min(a, b)),
         _entry("max", _same_numeric, lambda ctx, a, b: max(a, b)),
         _entry("sqrt", _fixed((FLOAT,), FLOAT), _sqrt),

@@ -20,7 +20,7 @@ from medlang.lang.builtins import BUILTINS, Builtin, BuiltinFailure, show
 from medlang.lang.diagnostics import MedLangRuntimeError, line_of
 from medlang.lang.externs import ExternContext, ExternFailure, lookup_extern
 from medlang.lang.modules import LoadedModule
-from medlang.lang.values import NONE, EnumValue, Record, Some, Value
+from medlang.lang.values import INT_MAX, INT_MIN, NONE, EnumValue, Record, Some, Value
 
 MAX_CALL_DEPTH = 1000
 
@@ -427,7 +427,11 @@ class Interpreter:
 
     def _unary(self, expr: ast.Unary, scope: Scope) -> Value:
         value = self.eval(expr.operand, scope)
-        return (not value) if expr.op == "!" else -value
+        if expr.op == "!":
+            return not value
+        if value == INT_MIN and type(value) is int:
+            self.fail("integer overflow", expr.span)
+        return -value
 
     def _binary(self, expr: ast.Binary, scope: Scope) -> Value:
         op = expr.op
@@ -437,12 +441,12 @@ class Interpreter:
         if op == "||":
             return left or self.eval(expr.right, scope)
         right = self.eval(expr.right, scope)
-        if op == "+":
-            return left + right
-        if op == "-":
-            return left - right
-        if op == "*":
-            return left * right
+        if op == "+" or op == "-" or op == "*":
+            result = left + right if op == "+" else left - right if op == "-" else left * right
+            # Int is i64: leaving its range is Rust's debug-build overflow panic.
+            if type(result) is int and not INT_MIN <= result <= INT_MAX:
+                self.fail("integer overflow", expr.span)
+            return result
         if op == "/" or op == "%":
             return self._divide(expr, left, right)
         if op == "==":
@@ -465,6 +469,8 @@ class Interpreter:
             kind = "Int" if isinstance(right, int) else "Float"
             self.fail(f"{what} by zero ({kind})", expr.span)
         if isinstance(left, int) and isinstance(right, int):
+            if left == INT_MIN and right == -1:  # the quotient 2**63 is not an Int
+                self.fail("integer overflow", expr.span)
             quotient = _int_div(left, right)
             return quotient if expr.op == "/" else left - right * quotient
         return left / right if expr.op == "/" else math.fmod(left, right)

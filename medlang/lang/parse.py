@@ -22,6 +22,7 @@ from lark.exceptions import (
 from medlang.lang import ast
 from medlang.lang.ast import Span
 from medlang.lang.diagnostics import Diagnostic, make
+from medlang.lang.values import INT_MAX
 from medlang.resources import grammar_dir
 
 
@@ -234,6 +235,9 @@ class _AstBuilder:
         self.source = source
         self.path = path
         self.problems: list[Diagnostic] = []
+        # `9223372036854775808` is an Int only as the operand of unary minus (i64::MIN);
+        # such literals wait here until `unary` claims them.
+        self._unnegated: dict[int, tuple[ast.IntLit, Token]] = {}
         self._methods = {
             name: getattr(self, name)
             for name in dir(type(self))
@@ -270,17 +274,28 @@ class _AstBuilder:
                 raise AssertionError(f"no AST builder for grammar rule {node.data!r}")
             return method(span, children), first, last
 
-        return build(tree)[0]
+        result = build(tree)[0]
+        for _, token in self._unnegated.values():
+            self._int_too_large(token)
+        return result
 
     def _problem(self, message: str, span: Span, hint: str | None = None) -> None:
         self.problems.append(make("error", message, self.path, span, self.source, hint))
 
-    def _int(self, token: Token) -> int:
+    def _int(self, token: Token, negated: bool = False) -> int:
         try:
-            return int(token)
+            value = int(token)
         except ValueError:  # Python refuses to read ints of more than 4300 digits
             self._problem(f"integer literal is too large ({len(token)} digits)", _tspan(token))
             return 0
+        if value > INT_MAX + negated:
+            self._int_too_large(token)
+            return 0
+        return value
+
+    def _int_too_large(self, token: Token) -> None:
+        message = f"integer literal is too large for Int (a 64-bit integer, at most {INT_MAX})"
+        self._problem(message, _tspan(token))
 
     def _float(self, token: Token) -> float:
         value = float(token)
@@ -458,6 +473,8 @@ class _AstBuilder:
 
     def unary(self, meta, children):
         op, operand = children
+        if op == "-" and self._unnegated.pop(id(operand), None) is not None:
+            return ast.IntLit(-operand.value, _span(meta))  # i64::MIN
         return ast.Unary(str(op), operand, _span(meta))
 
     def field(self, meta, children):
@@ -476,7 +493,10 @@ class _AstBuilder:
         return tuple(children)
 
     def int_lit(self, meta, children):
-        return ast.IntLit(self._int(children[0]), _span(meta))
+        literal = ast.IntLit(self._int(children[0], negated=True), _span(meta))
+        if literal.value > INT_MAX:
+            self._unnegated[id(literal)] = (literal, children[0])  # keeps the id unique
+        return literal
 
     def float_lit(self, meta, children):
         return ast.FloatLit(self._float(children[0]), _span(meta))
@@ -540,7 +560,7 @@ class _AstBuilder:
         return ast.PBind(name, _span(meta))
 
     def pat_int(self, meta, children):
-        value = self._int(children[-1])
+        value = self._int(children[-1], negated=len(children) == 2)
         return ast.PLiteral(-value if len(children) == 2 else value, _span(meta))
 
     def pat_float(self, meta, children):

@@ -2,7 +2,7 @@
 
 MedLang type      Python representation
 -------------     ---------------------
-Int               int
+Int               int, always within INT_MIN..INT_MAX (Rust's i64)
 Float             float
 Bool              bool
 String            str
@@ -23,6 +23,11 @@ from dataclasses import dataclass
 from typing import Any
 
 Value = Any  # one of the representations above
+
+# Int is a 64-bit signed integer as in Rust: literals outside this range are
+# diagnostics and arithmetic leaving it is the runtime error "integer overflow".
+INT_MIN = -(2**63)
+INT_MAX = 2**63 - 1
 
 
 @dataclass(frozen=True, slots=True)

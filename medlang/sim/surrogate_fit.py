@@ -96,8 +96,8 @@ def fit_surrogate(
     rng = np.random.default_rng(settings.seed)
     data = simulate_training_set(spec, settings, rng, progress)
     fit, val = data.fit, data.val
-    x_mean, x_std = data.x[fit].mean(axis=0), _safe_std(data.x[fit])
-    y_mean, y_std = data.y[fit].mean(axis=0), _safe_std(data.y[fit])
+    x_mean, x_std = data.x[fit].mean(axis=0), feature_std(data.x[fit])
+    y_mean, y_std = data.y[fit].mean(axis=0), feature_std(data.y[fit])
     x, y = (data.x - x_mean) / x_std, (data.y - y_mean) / y_std
     mlp = Mlp.init([x.shape[1], *settings.hidden_layers, y.shape[1]], rng)
     history = train(mlp, x[fit], y[fit], x[val], y[val], settings.adam, rng)
@@ -133,9 +133,15 @@ def fit_surrogate(
     return surrogate, metrics
 
 
-def _safe_std(values: np.ndarray) -> np.ndarray:
+def feature_std(values: np.ndarray) -> np.ndarray:
+    """Per-column scale for standardising; 1 for a (near-)constant column.
+
+    A column that is constant up to rounding (e.g. log gamma when its cv is 0) has a
+    std of ~1e-16; dividing by that would turn rounding noise into huge inputs.
+    """
     std = values.std(axis=0)
-    return np.where(std > 0, std, 1.0)
+    constant = std <= 1e-12 * np.maximum(1.0, np.abs(values.mean(axis=0)))
+    return np.where(constant, 1.0, std)
 
 
 # --- qualification ---------------------------------------------------------

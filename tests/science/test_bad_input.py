@@ -183,8 +183,8 @@ def test_policy_trained_for_another_env_is_refused(project):
 
 
 def test_output_that_is_a_directory_is_refused_before_running(project):
-    result = project.produce("run-evidence", "--out", str(project.root), "--log", expect=2)
-    assert "is a directory" in result.stderr  # click's usage error
+    result = project.produce("run-evidence", "--out", str(project.root), "--log", expect=1)
+    assert result.stderr == f"Error: {project.root}: --out is a directory, not a file\n"
     assert project.runs() == []
 
 
