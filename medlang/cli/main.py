@@ -15,6 +15,7 @@ from pathlib import Path
 
 import click
 
+from medlang import __version__
 from medlang.registry.paths import default_registry_root
 
 # command name -> "module:attribute"; each module owns its commands.
@@ -83,7 +84,7 @@ class LazyGroup(click.Group):
     default=None,
     help="Registry directory (default: $MEDLANG_REGISTRY or ~/.medlang/registry).",
 )
-@click.version_option(package_name="medlang", prog_name="mlc")
+@click.version_option(version=__version__, prog_name="mlc")
 @click.pass_context
 def cli(ctx: click.Context, registry_root: Path | None) -> None:
     """MedLang toolchain: run MedLang programs, produce runs, query the run registry."""
