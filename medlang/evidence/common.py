@@ -12,9 +12,12 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from medlang.evidence.errors import EvidenceError
+
+if TYPE_CHECKING:
+    from medlang.evidence.discovery import LoadedProgram
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,15 @@ class Request:
     registry_root: Path
     log: bool = False
     quiet: bool = False
+
+    def load_program(self, *configs: Path | None) -> LoadedProgram:
+        """The evidence program these options name (``configs`` may record it, see
+        ``load_evidence_program``)."""
+        from medlang.evidence.discovery import load_evidence_program
+
+        return load_evidence_program(
+            self.evidence_program, self.file, self.project, self.registry_root, configs=configs
+        )
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from medlang.evidence.configs import (
     verify_input,
     verify_program,
 )
-from medlang.evidence.discovery import LoadedProgram, load_evidence_program, sha256_of
+from medlang.evidence.discovery import LoadedProgram, sha256_of
 from medlang.evidence.errors import EvidenceError
 
 POLICY_FORMAT = "medlang-rl-policy/1"
@@ -63,7 +63,7 @@ def train_policy_rl(
     from medlang.registry import log_rl_train, utc_now
     from medlang.sim.rl import QLearning, train_q
 
-    loaded = _load_program(request, env_config, train_config)
+    loaded = request.load_program(env_config, train_config)
     env_file = load_config(env_config, EnvConfig, TRAIN, section="env")
     if train_config is None and env_file.recorded:  # an exported config holds both sections
         train_config = env_config
@@ -183,7 +183,7 @@ def eval_policy_rl(
     from medlang.registry import log_rl_eval, utc_now
     from medlang.sim.rl import greedy_rollouts
 
-    loaded = _load_program(request, env_config)
+    loaded = request.load_program(env_config)
     env_file = load_config(env_config, EnvConfig, EVAL, section="env")
     verify_program(env_file, loaded)
     recorded: RLEvalRecorded = recorded_settings(env_file, RLEvalRecorded)
@@ -248,13 +248,3 @@ def _rollout_metrics(rollouts) -> dict:
         "mean_dose_mg": float(rollouts.doses.mean()),
         "n_simulations": len(rollouts.rewards),  # virtual patients (episodes) simulated
     }
-
-
-def _load_program(request: Request, *configs: Path | None) -> LoadedProgram:
-    return load_evidence_program(
-        request.evidence_program,
-        request.file,
-        request.project,
-        request.registry_root,
-        configs=configs,
-    )

@@ -24,7 +24,7 @@ from medlang.evidence.configs import (
     verify_input,
     verify_program,
 )
-from medlang.evidence.discovery import LoadedProgram, load_evidence_program, sha256_of
+from medlang.evidence.discovery import LoadedProgram, sha256_of
 from medlang.evidence.errors import EvidenceError
 
 
@@ -52,13 +52,7 @@ def train_surrogate(request: Request, train_config: Path | None, out_model: Path
     from medlang.sim.mlp import AdamSettings
     from medlang.sim.surrogate_fit import SurrogateTraining, TrainingDataError, fit_surrogate
 
-    loaded = load_evidence_program(
-        request.evidence_program,
-        request.file,
-        request.project,
-        request.registry_root,
-        configs=(train_config,),
-    )
+    loaded = request.load_program(train_config)
     config = load_config(train_config, TrainSurrogateConfig, "train-surrogate")
     verify_program(config, loaded)
     out_model = check_output_path(out_model, "--out-model", (loaded.module_path, config.path))
@@ -113,13 +107,7 @@ def surrogate_eval(
     from medlang.sim.population import Population, sample_patients
     from medlang.sim.surrogate_fit import Qualification, evaluate_surrogate
 
-    loaded = load_evidence_program(
-        request.evidence_program,
-        request.file,
-        request.project,
-        request.registry_root,
-        configs=(eval_config,),
-    )
+    loaded = request.load_program(eval_config)
     config = load_config(eval_config, EvalSurrogateConfig, "surrogate-eval")
     verify_program(config, loaded)
     surrogate, surrogate_path, surrogate_sha = load_surrogate(surrogate_file, loaded)

@@ -22,7 +22,7 @@ from medlang.evidence.configs import (
     verify_input,
     verify_program,
 )
-from medlang.evidence.discovery import LoadedProgram, load_evidence_program, sha256_of
+from medlang.evidence.discovery import LoadedProgram, sha256_of
 from medlang.evidence.errors import EvidenceError
 from medlang.evidence.surrogates import load_surrogate
 
@@ -50,13 +50,7 @@ def run_evidence(
     command: str = "run-evidence",
     loaded: LoadedProgram | None = None,
 ) -> Produced:
-    loaded = loaded or load_evidence_program(
-        request.evidence_program,
-        request.file,
-        request.project,
-        request.registry_root,
-        configs=(config_file,),
-    )
+    loaded = loaded or request.load_program(config_file)
     config = load_config(config_file, EvidenceRunConfig, command)
     backend = choose_backend(backend, config, loaded)
     cfg: EvidenceRunConfig = config.model
