@@ -11,11 +11,12 @@ from __future__ import annotations
 import mmap
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import BinaryIO, TypeVar
 
 from medlang.registry import codec
 from medlang.registry.errors import RegistryError
 from medlang.registry.logfile import LogFile
+from medlang.registry.objects import ObjectDir, StoredObject
 from medlang.registry.paths import ARTIFACTS_FILE, INDEX_FILE, RUNS_FILE
 from medlang.registry.sqlite_index import Location, SqliteIndex
 from medlang.registry.storage import JsonObject, Order, RecordStore, Table
@@ -35,6 +36,7 @@ class JsonlStore(RecordStore):
             Table.ARTIFACTS: LogFile(self.root / ARTIFACTS_FILE),
         }
         self.index = SqliteIndex(self.root / INDEX_FILE, self.logs)
+        self.objects = ObjectDir(self.root)
 
     def append(self, table: Table, line: bytes) -> None:
         self.logs[table].append(line)
@@ -76,6 +78,26 @@ class JsonlStore(RecordStore):
             Table.RUNS,
             lambda: self._read_all(Table.RUNS, self.index.runs_with_artifact(artifact_id)),
         )
+
+    # --- objects -------------------------------------------------------------
+
+    def store_object(self, source: Path, max_bytes: int) -> StoredObject:
+        return self.objects.store(source, max_bytes)
+
+    def open_object(self, sha256: str) -> BinaryIO:
+        return self.objects.open(sha256)
+
+    def has_object(self, sha256: str) -> bool:
+        return self.objects.has(sha256)
+
+    def object_ids(self) -> list[str]:
+        return list(self.objects.ids())
+
+    def object_size(self, sha256: str) -> int | None:
+        return self.objects.size(sha256)
+
+    def remove_object(self, sha256: str) -> None:
+        self.objects.remove(sha256)
 
     # --- reading lines at indexed offsets ------------------------------------
 

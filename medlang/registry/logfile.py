@@ -79,7 +79,7 @@ class LogFile:
         finally:
             os.close(fd)
         if not existed:
-            _sync_dir(self.path.parent)  # make the new directory entry durable too
+            sync_dir(self.path.parent)  # make the new directory entry durable too
 
     def exists(self) -> bool:
         return self.path.exists()
@@ -162,7 +162,7 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[written:]
 
 
-def _sync_dir(directory: Path) -> None:
+def sync_dir(directory: Path) -> None:
     try:
         fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
     except OSError:

@@ -6,9 +6,14 @@ holds only valid records, like the JSONL backend's index.
 
 from __future__ import annotations
 
+import io
 import threading
+from pathlib import Path
+from typing import BinaryIO
 
 from medlang.registry import codec
+from medlang.registry.errors import RegistryError
+from medlang.registry.objects import StoredObject, hash_stream, open_source, too_large
 from medlang.registry.storage import Entry, JsonObject, Order, RecordStore, Table
 
 
@@ -16,6 +21,7 @@ class MemoryStore(RecordStore):
     def __init__(self) -> None:
         self._records: dict[Table, list[tuple[Entry, JsonObject]]] = {table: [] for table in Table}
         self._by_id: dict[Table, dict[str, JsonObject]] = {table: {} for table in Table}
+        self._objects: dict[str, bytes] = {}
         self._lock = threading.Lock()
 
     def append(self, table: Table, line: bytes) -> None:
@@ -61,3 +67,34 @@ class MemoryStore(RecordStore):
 
     def count(self, table: Table, kind: str | None = None) -> int:
         return sum(1 for entry, _ in self._records[table] if kind is None or entry.kind == kind)
+
+    def store_object(self, source: Path, max_bytes: int) -> StoredObject:
+        with open_source(source) as handle:
+            data = handle.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise too_large(source, len(data), max_bytes)
+        sha256, size = hash_stream(io.BytesIO(data))
+        with self._lock:
+            added = sha256 not in self._objects
+            self._objects.setdefault(sha256, data)
+        return StoredObject(sha256, size, added)
+
+    def open_object(self, sha256: str) -> BinaryIO:
+        data = self._objects.get(sha256)
+        if data is None:
+            raise RegistryError(f"object {sha256} is not in the registry's store")
+        return io.BytesIO(data)
+
+    def has_object(self, sha256: str) -> bool:
+        return sha256 in self._objects
+
+    def object_ids(self) -> list[str]:
+        return sorted(self._objects)
+
+    def object_size(self, sha256: str) -> int | None:
+        data = self._objects.get(sha256)
+        return None if data is None else len(data)
+
+    def remove_object(self, sha256: str) -> None:
+        with self._lock:
+            self._objects.pop(sha256, None)

@@ -11,7 +11,11 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from enum import Enum, StrEnum
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+if TYPE_CHECKING:
+    from medlang.registry.objects import StoredObject
 
 JsonObject = dict[str, Any]
 
@@ -45,10 +49,12 @@ class Entry:
 
 
 class RecordStore(ABC):
-    """An append-only store of JSON records in two tables, with id/kind/time queries.
+    """An append-only store of JSON records in two tables, with id/kind/time queries,
+    and a content-addressed store of the files runs read and wrote.
 
     Reads only ever return records that passed validation; records with an id seen
-    before in the same table are ignored (the first one wins).
+    before in the same table are ignored (the first one wins). Objects are named by
+    the sha256 of their bytes, written once, complete or absent, and never changed.
     """
 
     @abstractmethod
@@ -85,3 +91,30 @@ class RecordStore(ABC):
     @abstractmethod
     def runs_with_artifact(self, artifact_id: str) -> list[JsonObject]:
         """The runs whose ``artifacts`` list holds this id, in log order."""
+
+    # --- the object store -------------------------------------------------------
+
+    @abstractmethod
+    def store_object(self, source: Path, max_bytes: int) -> StoredObject:
+        """Copy a regular file's bytes in (durably, deduplicated); ``RegistryError`` if it
+        is larger than ``max_bytes``, not a regular file, or cannot be read or written."""
+
+    @abstractmethod
+    def open_object(self, sha256: str) -> BinaryIO:
+        """The stored bytes for reading; ``RegistryError`` if there is no such object."""
+
+    @abstractmethod
+    def has_object(self, sha256: str) -> bool:
+        """Whether an object with this sha256 is stored."""
+
+    @abstractmethod
+    def object_ids(self) -> list[str]:
+        """Every stored object's sha256, sorted."""
+
+    @abstractmethod
+    def object_size(self, sha256: str) -> int | None:
+        """Stored size in bytes, or None if absent."""
+
+    @abstractmethod
+    def remove_object(self, sha256: str) -> None:
+        """Delete an object (``mlc gc`` only, for objects no committed record references)."""

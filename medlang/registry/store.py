@@ -7,8 +7,9 @@ pydantic: ``mlc runs`` uses them to answer in well under 100 ms.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from medlang.registry.errors import InvalidIdError, RegistryError
 from medlang.registry.ids import normalize_prefix, parse_uuid4
@@ -25,13 +26,20 @@ _MAX_CANDIDATES = 10
 class Registry:
     """A registry rooted at a directory; nothing is created there until the first write."""
 
-    def __init__(self, root: Path | str, *, store: RecordStore | None = None) -> None:
+    def __init__(
+        self,
+        root: Path | str,
+        *,
+        store: RecordStore | None = None,
+        max_object_bytes: int | None = None,
+    ) -> None:
         self.root = Path(root).expanduser().absolute()
         if store is None:
             from medlang.registry.jsonl_store import JsonlStore
 
             store = JsonlStore(self.root)
         self.store = store
+        self._max_object_bytes = max_object_bytes
 
     @classmethod
     def default(cls) -> Registry:
@@ -59,6 +67,35 @@ class Registry:
             raise TypeError(f"expected a {expected}, got {type(record).__name__}")
         self.store.append(table, codec.encode(record))
         return record.id
+
+    # --- the object store ----------------------------------------------------
+
+    def store_file(self, path: Path | str | os.PathLike[str]) -> str:
+        """Copy a file's bytes into the object store; returns their sha256.
+
+        Durable when this returns; storing the same bytes again adds nothing. Files
+        larger than the limit (``$MEDLANG_MAX_OBJECT_BYTES``, default 2 GiB) are
+        refused with a ``RegistryError`` that says how to proceed.
+        """
+        return self.store_file_counted(path).sha256
+
+    def store_file_counted(self, path: Path | str | os.PathLike[str]):  # -> StoredObject
+        """Like ``store_file``, also saying the size and whether the bytes were new."""
+        from medlang.registry.objects import max_object_bytes
+
+        limit = self._max_object_bytes
+        return self.store.store_object(Path(path), max_object_bytes() if limit is None else limit)
+
+    def open_object(self, sha256: str) -> BinaryIO:
+        """The stored bytes with this sha256, opened for reading (close it)."""
+        from medlang.registry.objects import require_sha256
+
+        return self.store.open_object(require_sha256(sha256))
+
+    def has_object(self, sha256: str) -> bool:
+        from medlang.registry.objects import is_sha256
+
+        return is_sha256(sha256) and self.store.has_object(sha256)
 
     # --- typed reads ---------------------------------------------------------
 

@@ -176,3 +176,25 @@ def test_default_registry_follows_the_environment(isolated_registry):
     assert Registry.default().root == isolated_registry
     Registry.default().log_run(run(1))
     assert (isolated_registry / "runs.jsonl").exists()
+
+
+def test_store_file_and_open_object_on_disk(tmp_path):
+    import hashlib
+
+    registry = Registry(tmp_path / "reg")
+    source = tmp_path / "surrogate.json"
+    source.write_bytes(b"weights")
+    sha = registry.store_file(source)
+    stored = tmp_path / "reg" / "objects" / "sha256" / sha[:2] / sha[2:]
+    assert sha == hashlib.sha256(b"weights").hexdigest()
+    assert stored.read_bytes() == b"weights"
+    assert not stored.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
+    assert stored.stat().st_ino != source.stat().st_ino  # a copy, not a hard link
+    with registry.open_object(sha) as handle:
+        assert handle.read() == b"weights"
+    assert list((tmp_path / "reg" / "objects" / "tmp").iterdir()) == []  # no leftovers
+    with pytest.raises(RegistryError, match="not a sha256"):
+        registry.open_object("../../etc/passwd")
+    small = Registry(tmp_path / "reg", max_object_bytes=3)
+    with pytest.raises(RegistryError, match="more than the registry stores per file"):
+        small.store_file(source)

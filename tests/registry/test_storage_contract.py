@@ -135,3 +135,74 @@ def test_a_repeated_run_id_adds_no_artifact_links(store):
     store.append(Table.RUNS, encode(run(1, artifacts=[artifact(2).id])))
     assert _ids(store.runs_with_artifact(artifact(1).id)) == [1]
     assert store.runs_with_artifact(artifact(2).id) == []
+
+
+# --- the object store --------------------------------------------------------
+
+_LIMIT = 1 << 20
+
+
+def _file(tmp_path, name: str, data: bytes):
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def test_an_object_is_stored_under_its_sha256_and_read_back(store, tmp_path):
+    import hashlib
+
+    data = b'{"weights": [1, 2, 3]}\n'
+    stored = store.store_object(_file(tmp_path, "model.json", data), _LIMIT)
+    assert stored.sha256 == hashlib.sha256(data).hexdigest()
+    assert (stored.size, stored.added) == (len(data), True)
+    assert store.has_object(stored.sha256)
+    with store.open_object(stored.sha256) as handle:
+        assert handle.read() == data
+    assert store.object_ids() == [stored.sha256]
+    assert store.object_size(stored.sha256) == len(data)
+
+
+def test_the_same_bytes_are_stored_once(store, tmp_path):
+    first = store.store_object(_file(tmp_path, "a.json", b"same"), _LIMIT)
+    second = store.store_object(_file(tmp_path, "b.json", b"same"), _LIMIT)
+    assert second.sha256 == first.sha256
+    assert second.added is False
+    assert store.object_ids() == [first.sha256]
+
+
+def test_a_stored_object_does_not_follow_edits_of_the_original(store, tmp_path):
+    path = _file(tmp_path, "config.json", b"original")
+    stored = store.store_object(path, _LIMIT)
+    path.write_bytes(b"edited in place")  # same inode: a hard link would change too
+    with store.open_object(stored.sha256) as handle:
+        assert handle.read() == b"original"
+
+
+def test_a_file_over_the_limit_is_refused_with_a_clear_message(store, tmp_path):
+    from medlang.registry import RegistryError
+
+    path = _file(tmp_path, "big.bin", b"x" * 100)
+    with pytest.raises(RegistryError, match=r"big\.bin: 100 bytes is more than .* --no-store"):
+        store.store_object(path, 99)
+    assert store.object_ids() == []
+
+
+def test_a_missing_object_or_source_is_a_registry_error(store, tmp_path):
+    from medlang.registry import RegistryError
+
+    with pytest.raises(RegistryError, match="not in the registry's store"):
+        store.open_object("0" * 64)
+    assert not store.has_object("0" * 64)
+    assert store.object_size("0" * 64) is None
+    with pytest.raises(RegistryError, match="cannot store"):
+        store.store_object(tmp_path / "absent.json", _LIMIT)
+    with pytest.raises(RegistryError, match="cannot store"):
+        store.store_object(tmp_path, _LIMIT)  # a directory
+
+
+def test_remove_object(store, tmp_path):
+    stored = store.store_object(_file(tmp_path, "a.json", b"gone soon"), _LIMIT)
+    store.remove_object(stored.sha256)
+    assert not store.has_object(stored.sha256)
+    assert store.object_ids() == []
+    store.remove_object(stored.sha256)  # removing twice is harmless
