@@ -2,8 +2,9 @@
 
 Records are read back by seeking to the offset the index gives and decoding that
 one line; the line was validated when it was indexed, so no pydantic is needed.
-If the line there is not the expected record (the log changed in a way the
-fingerprint missed), the index is rebuilt and the read retried once.
+If the line there is not the expected record (its checksum or id differs: the log
+changed in a way the fingerprint missed), the index is rebuilt and the read
+retried once.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from medlang.registry.errors import RegistryError
 from medlang.registry.logfile import LogFile
 from medlang.registry.objects import ObjectDir, StoredObject
 from medlang.registry.paths import ARTIFACTS_FILE, INDEX_FILE, RUNS_FILE
-from medlang.registry.sqlite_index import Location, SqliteIndex
+from medlang.registry.sqlite_index import Location, SqliteIndex, line_checksum
 from medlang.registry.storage import JsonObject, Order, RecordStore, Table
 
 T = TypeVar("T")
@@ -114,12 +115,14 @@ class JsonlStore(RecordStore):
             return []
         with self.logs[table].reader() as reader:
             if len(locations) < 64:
-                lines = [reader.read(offset, length) for _, offset, length in locations]
+                lines = [reader.read(offset, length) for _, offset, length, _ in locations]
             else:  # many records: let the page cache do the work
                 with mmap.mmap(reader.fd, 0, access=mmap.ACCESS_READ) as mapped:
-                    lines = [mapped[offset : offset + length] for _, offset, length in locations]
+                    lines = [mapped[offset : offset + length] for _, offset, length, _ in locations]
         records = []
-        for (record_id, _, _), line in zip(locations, lines, strict=True):
+        for (record_id, _, _, checksum), line in zip(locations, lines, strict=True):
+            if line_checksum(line) != checksum:  # edited in place since it was indexed
+                raise _IndexMismatch
             try:
                 record = codec.decode(table, line)
             except ValueError:

@@ -103,14 +103,22 @@ class LogReader:
 
     def settled_size(self) -> int:
         """The file size at a moment when no writer is in the middle of a record."""
+        return self.settled_size_and_mtime()[0]
+
+    def settled_size_and_mtime(self) -> tuple[int, int]:
+        """Size and ``st_mtime_ns`` at a moment when no writer is in the middle of a record."""
         fcntl.flock(self.fd, fcntl.LOCK_SH)
         try:
-            return os.fstat(self.fd).st_size
+            info = os.fstat(self.fd)
+            return info.st_size, info.st_mtime_ns
         finally:
             fcntl.flock(self.fd, fcntl.LOCK_UN)
 
     def size(self) -> int:
         return os.fstat(self.fd).st_size
+
+    def mtime(self) -> int:
+        return os.fstat(self.fd).st_mtime_ns
 
     def read(self, offset: int, length: int) -> bytes:
         return os.pread(self.fd, length, offset)

@@ -2,10 +2,16 @@
 
 It is a cache. The JSONL logs are the truth: the index is brought up to date from
 its last indexed offset whenever it is read, and rebuilt when its log was
-truncated or replaced (see ``logfile.Fingerprint``). Deleting it loses nothing.
+truncated, replaced or edited in place (see ``logfile.Fingerprint``; each row also
+keeps a CRC of its line, checked when the line is read). Deleting it loses nothing.
 Only lines that passed validation are indexed, so a line found through the index
 can be shown with a plain ``json.loads``. WAL mode and ``BEGIN IMMEDIATE`` make it
 safe with concurrent readers and writers in several processes.
+
+The file is ours or untouched: it carries our SQLite ``application_id``, and a file
+without it (another program's database, anything else) is moved aside, never
+emptied. When the index cannot be written (a read-only file or directory, a full
+disk) it lives in memory for this process, with one warning.
 """
 
 from __future__ import annotations
@@ -13,7 +19,10 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import stat
 import threading
+import time
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,11 +30,17 @@ from dataclasses import astuple, dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from medlang.registry.errors import note, warn
+from medlang.registry.errors import RegistryError, note, warn
 from medlang.registry.logfile import Fingerprint, LogFile, LogReader
 from medlang.registry.storage import Entry, Order, Table
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
+# PRAGMA application_id: b"MLix". A database without it is not ours and is never modified.
+APPLICATION_ID = 0x4D4C6978
+_LEGACY_TABLES = frozenset({"meta", "counts", "links", "runs", "artifacts"})  # before ids
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+# sqlite3 primary result codes after which the index moves to memory: it is only a cache
+_UNWRITABLE = {3, 8, 10, 13, 14}  # PERM, READONLY, IOERR, FULL, CANTOPEN
 _BATCH = 20_000
 _MAX_INTEGER = 2**63 - 1
 _ANNOUNCE_BYTES = 64 << 20  # say why the command is slow, once
@@ -34,7 +49,7 @@ _SCHEMA = """
 CREATE TABLE meta (
     tbl TEXT PRIMARY KEY, inode INTEGER NOT NULL, device INTEGER NOT NULL,
     size INTEGER NOT NULL, head TEXT NOT NULL, tail TEXT NOT NULL, lines INTEGER NOT NULL,
-    seen INTEGER NOT NULL, pending INTEGER NOT NULL
+    seen INTEGER NOT NULL, seen_mtime INTEGER NOT NULL, pending INTEGER NOT NULL
 );
 CREATE TABLE counts (tbl TEXT, kind TEXT, n INTEGER NOT NULL, PRIMARY KEY (tbl, kind));
 CREATE TABLE links (artifact TEXT NOT NULL, run TEXT NOT NULL);
@@ -45,7 +60,7 @@ CREATE INDEX links_artifact ON links (artifact);
 _TABLE_SCHEMA = """
 CREATE TABLE {t} (
     seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, kind TEXT NOT NULL,
-    t INTEGER NOT NULL, off INTEGER NOT NULL, len INTEGER NOT NULL
+    t INTEGER NOT NULL, off INTEGER NOT NULL, len INTEGER NOT NULL, crc INTEGER NOT NULL
 );
 CREATE INDEX {t}_time ON {t} (t);
 CREATE INDEX {t}_kind_time ON {t} (kind, t);
@@ -66,11 +81,17 @@ class _State:
     fingerprint: Fingerprint  # of the indexed part, bytes [0, fingerprint.size)
     lines: int  # newlines in the indexed part
     seen: int  # the log's size when last looked at: beyond the indexed part may be
+    seen_mtime: int  # its st_mtime_ns then: same size, other time = edited in place
     pending: int  # an incomplete last line, at this offset, already warned about (or -1)
 
 
-# Where one indexed record's line is: (id, byte offset, length).
-Location = tuple[str, int, int]
+# Where one indexed record's line is: (id, byte offset, length, CRC-32 of the line).
+Location = tuple[str, int, int, int]
+
+
+def line_checksum(line: bytes) -> int:
+    """The checksum kept for each indexed line; a read compares it with the bytes found."""
+    return zlib.crc32(line)
 
 
 class SqliteIndex:
@@ -80,11 +101,20 @@ class SqliteIndex:
         self._conn: sqlite3.Connection | None = None
         self._pid = -1
         self._lock = threading.RLock()
+        self._memory_reason: str | None = None  # why the index lives in memory, if it does
+
+    def use_memory(self, reason: str) -> None:
+        """Keep the index in memory from now on (one warning per path and process)."""
+        with self._lock:
+            if self._memory_reason is None:
+                self._memory_reason = reason
+                _warn_once(self.path, f"{reason}; using an in-memory index for this command")
+                self._close()
 
     # --- queries (each brings its table up to date first) -----------------
 
     def locate(self, table: Table, record_id: str) -> Location | None:
-        sql = f"SELECT id, off, len FROM {table} WHERE id = ?"
+        sql = f"SELECT id, off, len, crc FROM {table} WHERE id = ?"
         return self._query(table, lambda conn: conn.execute(sql, (record_id,)).fetchone())
 
     def ids_with_prefix(self, table: Table, prefix: str, limit: int) -> list[str]:
@@ -96,7 +126,7 @@ class SqliteIndex:
         self, table: Table, kind: str | None, order: Order, limit: int | None
     ) -> list[Location]:
         where, params = ("WHERE kind = ?", [kind]) if kind is not None else ("", [])
-        sql = f"SELECT id, off, len FROM {table} {where} ORDER BY {_ORDER_BY[order]}"
+        sql = f"SELECT id, off, len, crc FROM {table} {where} ORDER BY {_ORDER_BY[order]}"
         if limit is not None:
             sql += " LIMIT ?"
             params.append(min(limit, _MAX_INTEGER))  # sqlite cannot bind a larger one
@@ -112,30 +142,42 @@ class SqliteIndex:
 
     def runs_with_artifact(self, artifact_id: str) -> list[Location]:
         sql = (
-            "SELECT r.id, r.off, r.len FROM links l JOIN runs r ON r.id = l.run"
+            "SELECT r.id, r.off, r.len, r.crc FROM links l JOIN runs r ON r.id = l.run"
             " WHERE l.artifact = ? ORDER BY r.seq"
         )
         return self._query(Table.RUNS, lambda conn: conn.execute(sql, (artifact_id,)).fetchall())
 
     def invalidate(self, table: Table) -> None:
         """Forget everything indexed for ``table``; the next read re-indexes it."""
-        with self._lock, self._transaction() as conn:
-            _clear(conn, table)
-
-    def _query(self, table: Table, query: Callable[[sqlite3.Connection], T]) -> T:
-        """Bring ``table`` up to date, then run ``query``; a damaged index is rebuilt once."""
         with self._lock:
             try:
-                conn = self._connection()
-                self._refresh(conn, table)
-                return query(conn)
-            except sqlite3.OperationalError:
-                raise  # locked, disk full ...: not the index's fault
-            except sqlite3.DatabaseError:  # e.g. "database disk image is malformed"
-                self._discard()
-                conn = self._connection()
-                self._refresh(conn, table)
-                return query(conn)
+                with self._transaction() as conn:
+                    _clear(conn, table)
+            except sqlite3.OperationalError as error:
+                if not _unwritable(error):
+                    raise
+                self.use_memory(_describe_unwritable(self.path, error))
+
+    def _query(self, table: Table, query: Callable[[sqlite3.Connection], T]) -> T:
+        """Bring ``table`` up to date, then run ``query``.
+
+        A damaged index is rebuilt once; an index that cannot be written moves to memory.
+        """
+        with self._lock:
+            for _ in range(3):
+                try:
+                    conn = self._connection()
+                    self._refresh(conn, table)
+                    return query(conn)
+                except sqlite3.OperationalError as error:
+                    if not _unwritable(error) or self._memory_reason is not None:
+                        raise  # locked ...: not the index's fault
+                    self.use_memory(_describe_unwritable(self.path, error))
+                except sqlite3.DatabaseError:  # e.g. "database disk image is malformed"
+                    self._discard()
+            conn = self._connection()
+            self._refresh(conn, table)
+            return query(conn)
 
     # --- keeping up with the log -------------------------------------------
 
@@ -144,7 +186,7 @@ class SqliteIndex:
         try:
             with log.reader() as reader:
                 state = _state(conn, table)
-                if state and reader.size() == state.seen and _unchanged(reader, state):
+                if state and _untouched(reader, state) and _unchanged(reader, state):
                     return  # the fast path: nothing new
                 with self._transaction() as conn:
                     self._catch_up(conn, table, log, reader)
@@ -156,10 +198,11 @@ class SqliteIndex:
     def _catch_up(
         self, conn: sqlite3.Connection, table: Table, log: LogFile, reader: LogReader
     ) -> None:
-        end = reader.settled_size()
+        end, mtime = reader.settled_size_and_mtime()
         state = _state(conn, table)  # again: another process may have indexed meanwhile
-        if state and (end < state.fingerprint.size or not _unchanged(reader, state)):
-            _clear(conn, table)  # truncated or replaced: start over
+        edited = state is not None and end == state.seen and mtime != state.seen_mtime
+        if state and (edited or end < state.fingerprint.size or not _unchanged(reader, state)):
+            _clear(conn, table)  # truncated, replaced or edited in place: start over
             state = None
         if state and end == state.seen:
             return
@@ -168,12 +211,13 @@ class SqliteIndex:
             note(f"indexing {(end - start) / 1e6:.0f} MB of {log.path} (only new lines next time)")
         progress = _index_lines(conn, table, log, reader, start, end, state)
         conn.execute(
-            "INSERT OR REPLACE INTO meta VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO meta VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 str(table),
                 *astuple(reader.fingerprint(progress.indexed_end)),
                 progress.lines,
                 end,
+                mtime,
                 progress.pending,
             ),
         )
@@ -187,24 +231,55 @@ class SqliteIndex:
         return self._conn
 
     def _open(self) -> sqlite3.Connection:
-        try:
-            return _connect(self.path)
-        except (sqlite3.Error, OSError):
-            pass
-        # A corrupt or foreign file: it is only a cache, so start a new one.
-        self._remove_files()
-        try:
-            return _connect(self.path)
-        except (sqlite3.Error, OSError):
-            # e.g. a read-only registry: index in memory for this process only
-            return _connect(":memory:")
+        if self._memory_reason is None:
+            try:
+                return self._open_file()
+            except sqlite3.OperationalError as error:
+                if not _unwritable(error):
+                    raise
+                self.use_memory(_describe_unwritable(self.path, error))
+            except OSError as error:
+                self.use_memory(f"cannot use {self.path} ({error.strerror or error})")
+        return _connect(":memory:")
 
-    def _discard(self) -> None:
+    def _open_file(self) -> sqlite3.Connection:
+        found = _inspect(self.path)
+        if found == "foreign":
+            self._move_aside()
+        elif found == "damaged":  # ours, but unreadable: it is only a cache
+            self._remove_files()
+        elif isinstance(found, _NotAFile):
+            raise OSError(0, found.reason)
+        elif found == "ours" and not os.access(self.path, os.W_OK):
+            raise OSError(0, "it is read-only")
+        try:
+            return _connect(self.path)
+        except sqlite3.DatabaseError as error:
+            if isinstance(error, sqlite3.OperationalError):
+                raise
+        # damaged between the look and the open: start a new one
+        self._remove_files()
+        return _connect(self.path)
+
+    def _move_aside(self) -> None:
+        """Rename a database that is not our index out of the way; never modify it."""
+        aside = f"{self.path}.foreign-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
+        os.rename(self.path, aside)
+        for suffix in ("-wal", "-shm", "-journal"):
+            with contextlib.suppress(FileNotFoundError):
+                os.rename(f"{self.path}{suffix}", f"{aside}{suffix}")
+        warn(f"{self.path} is not a MedLang registry index; moved it to {aside} (not modified)")
+
+    def _close(self) -> None:
         if self._conn is not None:
             with contextlib.suppress(sqlite3.Error):
                 self._conn.close()
         self._conn = None
-        self._remove_files()
+
+    def _discard(self) -> None:
+        self._close()
+        if self._memory_reason is None:
+            self._remove_files()
 
     def _remove_files(self) -> None:
         for suffix in ("", "-wal", "-shm"):
@@ -227,11 +302,100 @@ class SqliteIndex:
         conn.execute("COMMIT")
 
 
+@dataclass(frozen=True, slots=True)
+class _NotAFile:
+    reason: str
+
+
+_WARNED: set[str] = set()
+
+
+def _warn_once(path: Path, message: str) -> None:
+    if str(path) not in _WARNED:
+        _WARNED.add(str(path))
+        warn(message)
+
+
+def _inspect(path: Path) -> str | _NotAFile:
+    """What is at the index path: "missing", "ours", "damaged" (ours, unreadable) or
+    "foreign"; a symlink is refused and a non-regular file is never opened."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return "missing"
+    if stat.S_ISLNK(info.st_mode):
+        raise RegistryError(
+            f"{path} is a symbolic link; the registry does not follow links for its own "
+            "files (remove it: the index is only a cache and is rebuilt)"
+        )
+    if not stat.S_ISREG(info.st_mode):
+        return _NotAFile(f"it is {_file_type(info.st_mode)}, not a file")
+    if info.st_size == 0:
+        return "missing"  # created but not yet initialised (by us, just now)
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        header = os.pread(fd, 100, 0)
+    finally:
+        os.close(fd)
+    if len(header) < 100 or not header.startswith(_SQLITE_MAGIC):
+        return "foreign"
+    application_id = int.from_bytes(header[68:72], "big")
+    if application_id == APPLICATION_ID:
+        return "ours"
+    if application_id == 0 and _is_legacy_index(path):
+        return "ours"
+    return "foreign"
+
+
+def _is_legacy_index(path: Path) -> bool:
+    """An index written before the application id: exactly our old tables."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=60)
+    except sqlite3.Error:
+        return False
+    try:
+        names = {
+            row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        }
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+    except sqlite3.Error:
+        return False
+    finally:
+        conn.close()
+    return names == _LEGACY_TABLES and 1 <= version <= SCHEMA_VERSION
+
+
+def _file_type(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
+def _unwritable(error: sqlite3.OperationalError) -> bool:
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in _UNWRITABLE
+    text = str(error)
+    return "readonly" in text or "unable to open" in text or "disk" in text
+
+
+def _describe_unwritable(path: Path, error: sqlite3.OperationalError) -> str:
+    return f"cannot write the index {path} ({error})"
+
+
 def _connect(path: Path | str) -> sqlite3.Connection:
     if path != ":memory:" and not os.path.exists(path):
-        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600))
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600))
     conn = sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
     try:
+        if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+            _claim(conn)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")  # a derived cache: losing the tail is fine
         conn.execute("PRAGMA cache_size=-65536")
@@ -243,10 +407,30 @@ def _connect(path: Path | str) -> sqlite3.Connection:
     return conn
 
 
+def _claim(conn: sqlite3.Connection) -> None:
+    """Mark a new (or our pre-id) index as ours, before WAL mode so the header has it."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+            names = {
+                r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            }
+            if names and names != _LEGACY_TABLES:  # appeared since we looked: not ours
+                raise sqlite3.DatabaseError("not a MedLang registry index")
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
 def _create_schema(conn: sqlite3.Connection) -> None:
+    """(Re)create the schema of a database that is ours (its application id says so)."""
     conn.execute("BEGIN IMMEDIATE")
     try:
         if conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+            if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+                raise sqlite3.DatabaseError("not a MedLang registry index")  # never drop theirs
             tables = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
             for (name,) in tables.fetchall():
                 conn.execute(f'DROP TABLE IF EXISTS "{name}"')
@@ -263,10 +447,16 @@ def _create_schema(conn: sqlite3.Connection) -> None:
 
 def _state(conn: sqlite3.Connection, table: Table) -> _State | None:
     row = conn.execute(
-        "SELECT inode, device, size, head, tail, lines, seen, pending FROM meta WHERE tbl = ?",
+        "SELECT inode, device, size, head, tail, lines, seen, seen_mtime, pending"
+        " FROM meta WHERE tbl = ?",
         (str(table),),
     ).fetchone()
     return _State(Fingerprint(*row[:5]), *row[5:]) if row else None
+
+
+def _untouched(reader: LogReader, state: _State) -> bool:
+    """No byte added or rewritten since the last look (size and modification time)."""
+    return (reader.size(), reader.mtime()) == (state.seen, state.seen_mtime)
 
 
 def _unchanged(reader: LogReader, state: _State) -> bool:
@@ -328,7 +518,8 @@ def _index_lines(
             continue
         if not terminated:
             progress.indexed_end = end  # a complete record that only lacks its newline
-        batch.append(_Row(codec.entry_of(table, record), offset, len(raw), lineno))
+        entry = codec.entry_of(table, record)
+        batch.append(_Row(entry, offset, len(raw), lineno, line_checksum(raw)))
         if len(batch) >= _BATCH:
             _insert(conn, table, log, batch, kinds)
             batch.clear()
@@ -348,8 +539,11 @@ class _Row:
     length: int
     lineno: int
 
-    def values(self) -> tuple[str, str, int, int, int]:
-        return (self.entry.id, self.entry.kind, self.entry.time_us, self.offset, self.length)
+    crc: int
+
+    def values(self) -> tuple[str, str, int, int, int, int]:
+        entry = self.entry
+        return (entry.id, entry.kind, entry.time_us, self.offset, self.length, self.crc)
 
 
 def _insert(
@@ -361,7 +555,7 @@ def _insert(
 ) -> None:
     if not batch:
         return
-    sql = f"INSERT INTO {table} (id, kind, t, off, len) VALUES (?, ?, ?, ?, ?)"
+    sql = f"INSERT INTO {table} (id, kind, t, off, len, crc) VALUES (?, ?, ?, ?, ?, ?)"
     conn.execute("SAVEPOINT batch")
     try:
         conn.executemany(sql, (row.values() for row in batch))
