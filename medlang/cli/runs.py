@@ -21,6 +21,7 @@ import click
 
 from medlang.cli.main import quiet_stdout
 from medlang.registry.errors import InvalidIdError, RegistryError, UnknownKindError
+from medlang.registry.guard import refuse_registry_output
 from medlang.registry.kinds import ArtifactKind, RunKind
 from medlang.registry.paths import default_registry_root
 from medlang.registry.redact import REDACTED
@@ -196,11 +197,13 @@ def _output_file(text: str) -> Path:
 @_user_errors
 def export_config(ctx: click.Context, run_id: str, out: Path) -> None:
     """Write a run's config as pretty JSON, ready to pass back to the command that made it."""
-    record = _find_run(_registry(ctx), run_id)
+    registry = _registry(ctx)
+    refuse_registry_output(out, registry.root, "--out")
+    record = _find_run(registry, run_id)
     config = record.get("config", {})
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(_pretty(config) + "\n", encoding="utf-8")
+        _write_text(out, _pretty(config) + "\n")
     except OSError as error:
         where = f" ({error.filename})" if error.filename and error.filename != str(out) else ""
         message = f"cannot write {out}: {error.strerror or error}{where}"
@@ -213,6 +216,27 @@ def export_config(ctx: click.Context, run_id: str, out: Path) -> None:
             "redacted when the run was logged; fill in before re-using this config",
             err=True,
         )
+
+
+def _write_text(path: Path, text: str) -> None:
+    """Replace ``path`` whole or not at all, mode 0644 less the umask (never world-
+    writable, even under umask 000); a device or pipe (``/dev/stdout``) is written
+    in place."""
+    if path.exists() and not path.is_file():
+        with path.open("w", encoding="utf-8") as handle:
+            handle.write(text)
+        return
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 def _find_run(registry: Registry, id_or_prefix: str) -> JsonObject:

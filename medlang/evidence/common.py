@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from medlang.evidence.errors import EvidenceError
+from medlang.registry.guard import OutputInRegistryError, refuse_registry_output
 
 if TYPE_CHECKING:
     from medlang.evidence.discovery import LoadedProgram
@@ -61,9 +62,12 @@ def json_safe(value: Any) -> Any:
     return value
 
 
-def check_output_path(path: Path | str, option: str, inputs: Iterable[Path | None] = ()) -> Path:
-    """Fail before any work if ``path`` cannot be an output file, or is one of the
-    run's ``inputs`` (``--out evidence.medlang`` would replace the program).
+def check_output_path(
+    path: Path | str, option: str, inputs: Iterable[Path | None], registry_root: Path
+) -> Path:
+    """Fail before any work if ``path`` cannot be an output file, is one of the run's
+    ``inputs`` (``--out evidence.medlang`` would replace the program), or is inside
+    the registry (``--out $MEDLANG_REGISTRY/runs.jsonl`` would replace the run log).
 
     Pass the user's text when there is one: ``Path("out/")`` forgets the trailing
     separator that says "a directory", and the result would be a file called ``out``.
@@ -72,6 +76,10 @@ def check_output_path(path: Path | str, option: str, inputs: Iterable[Path | Non
     if text.endswith(("/", os.sep)):
         raise EvidenceError(f"{text}: {option} is a directory (ends with '/'), not a file")
     path = Path(text)
+    try:
+        refuse_registry_output(text, registry_root, option)
+    except OutputInRegistryError as error:
+        raise EvidenceError(str(error)) from None
     try:
         path = _checked_output_path(path, option)
         if path.exists() and any(p is not None and path.samefile(p) for p in inputs):

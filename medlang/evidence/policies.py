@@ -73,8 +73,12 @@ def train_policy_rl(
     for config in (env_file, train_file):
         verify_program(config, loaded)
     inputs = (loaded.module_path, env_file.path, train_file.path)
-    out_policy = check_output_path(out_policy, "--out-policy", inputs)
-    out_report = check_output_path(out_report, "--out-report", inputs) if out_report else None
+    out_policy = check_output_path(out_policy, "--out-policy", inputs, request.registry_root)
+    out_report = (
+        check_output_path(out_report, "--out-report", inputs, request.registry_root)
+        if out_report
+        else None
+    )
     env, cfg = env_settings(env_file.model, loaded), train_file.model
     started_at, started = utc_now(), time.perf_counter()
     with progress_bar(cfg.episodes, "training policy", request.quiet) as step:
@@ -196,7 +200,7 @@ def eval_policy_rl(
         raise EvidenceError(f"{policy_path}: field 'q_table': shape {table.shape} does not fit")
     verify_input(env_file, "policy", policy_sha, policy_path)
     inputs = (loaded.module_path, env_file.path, policy_path)
-    out_report = check_output_path(out_report, "--out-report", inputs)
+    out_report = check_output_path(out_report, "--out-report", inputs, request.registry_root)
     started_at, started = utc_now(), time.perf_counter()
     with progress_bar(n_episodes, "evaluating policy", request.quiet) as step:
         rollouts = greedy_rollouts(

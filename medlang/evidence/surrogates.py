@@ -55,7 +55,9 @@ def train_surrogate(request: Request, train_config: Path | None, out_model: Path
     loaded = request.load_program(train_config)
     config = load_config(train_config, TrainSurrogateConfig, "train-surrogate")
     verify_program(config, loaded)
-    out_model = check_output_path(out_model, "--out-model", (loaded.module_path, config.path))
+    out_model = check_output_path(
+        out_model, "--out-model", (loaded.module_path, config.path), request.registry_root
+    )
     cfg: TrainSurrogateConfig = config.model
     doses = [arm.dose_mg for arm in loaded.program.arms]
     dose_range = cfg.dose_range_mg or (0.5 * min(doses), 1.25 * max(doses))
@@ -113,7 +115,7 @@ def surrogate_eval(
     surrogate, surrogate_path, surrogate_sha = load_surrogate(surrogate_file, loaded)
     verify_input(config, "surrogate", surrogate_sha, surrogate_path)
     inputs = (loaded.module_path, config.path, surrogate_path)
-    out_report = check_output_path(out_report, "--out-report", inputs)
+    out_report = check_output_path(out_report, "--out-report", inputs, request.registry_root)
     cfg: EvalSurrogateConfig = config.model
     if cfg.seed == surrogate.seed:  # the same seed would draw the training patients again
         raise EvidenceError(

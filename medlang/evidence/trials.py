@@ -76,7 +76,9 @@ def run_evidence(
         inputs["surrogate"] = file_input(surrogate_path, sha)
     if config.path is not None:
         inputs["config_file"] = file_input(config.path, sha256_of(config.path))
-    out = check_output_path(out, "--out", (loaded.module_path, config.path, surrogate_path))
+    out = check_output_path(
+        out, "--out", (loaded.module_path, config.path, surrogate_path), request.registry_root
+    )
     seed = loaded.program.seed if cfg.seed is None else cfg.seed
     resolved = cfg.model_copy(
         update={
