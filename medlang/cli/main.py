@@ -47,6 +47,13 @@ class App:
 
 
 class LazyGroup(click.Group):
+    """A group whose subcommands are imported when invoked (``lazy_commands``:
+    name -> "module:attribute"; the root's by default)."""
+
+    def __init__(self, *args, lazy_commands: dict[str, str] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy_commands = _LAZY_COMMANDS if lazy_commands is None else lazy_commands
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(set(super().list_commands(ctx)) | self._available())
 
@@ -54,7 +61,7 @@ class LazyGroup(click.Group):
         command = super().get_command(ctx, cmd_name)
         if command is not None:
             return command
-        target = _LAZY_COMMANDS.get(cmd_name)
+        target = self.lazy_commands.get(cmd_name)
         if target is None:
             return None
         module_name, attribute = target.split(":")
@@ -66,10 +73,9 @@ class LazyGroup(click.Group):
             raise
         return getattr(module, attribute, None)
 
-    @staticmethod
-    def _available() -> set[str]:
+    def _available(self) -> set[str]:
         names = set()
-        for name, target in _LAZY_COMMANDS.items():
+        for name, target in self.lazy_commands.items():
             module_name = target.split(":")[0]
             if importlib.util.find_spec(module_name) is not None:
                 names.add(name)

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import click
 
-from medlang.cli.main import quiet_stdout
+from medlang.cli.main import LazyGroup, quiet_stdout
 from medlang.registry.errors import InvalidIdError, RegistryError, UnknownKindError
 from medlang.registry.guard import refuse_registry_output
 from medlang.registry.kinds import ArtifactKind, RunKind
@@ -105,7 +105,14 @@ _json_option = click.option(
 # --- mlc runs ----------------------------------------------------------------
 
 
-@click.group()
+# Subcommands that live in modules of their own, imported when invoked.
+_LAZY_RUNS_COMMANDS = {
+    "lineage": "medlang.cli.provenance:lineage",
+    "export": "medlang.cli.provenance:export",
+}
+
+
+@click.group(cls=LazyGroup, lazy_commands=_LAZY_RUNS_COMMANDS)
 def runs() -> None:
     """Query the runs in the registry.
 
@@ -115,6 +122,8 @@ def runs() -> None:
       mlc runs list --json | jq .metrics
       mlc runs show 6a14c8a2
       mlc runs export-config --id 6a14c8a2 --out rerun/config.json
+      mlc runs lineage 6a14c8a2 --dot | dot -Tsvg > lineage.svg
+      mlc runs export 6a14c8a2 --format ro-crate --out crate/
     """
 
 

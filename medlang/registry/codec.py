@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from medlang.registry.errors import RegistryError
 from medlang.registry.ids import parse_uuid4
+from medlang.registry.inputs import input_files, normal_sha256
 from medlang.registry.storage import Entry, JsonObject, Table
 
 if TYPE_CHECKING:
@@ -117,10 +118,20 @@ def entry_of(table: Table, record: RunRecord | ArtifactRecord) -> Entry:
     from medlang.registry.timestamps import to_micros
 
     if table is Table.RUNS:
-        moment, artifacts = record.started_at, tuple(record.artifacts)
-    else:
-        moment, artifacts = record.created_at, ()
-    return Entry(record.id, record.kind.value, to_micros(moment), artifacts)
+        inputs = tuple(dict.fromkeys((f.role, f.sha256) for f in input_files(record.config)))
+        return Entry(
+            record.id,
+            record.kind.value,
+            to_micros(record.started_at),
+            tuple(record.artifacts),
+            inputs=inputs,
+        )
+    return Entry(
+        record.id,
+        record.kind.value,
+        to_micros(record.created_at),
+        sha256=normal_sha256(record.sha256),
+    )
 
 
 def model_for(table: Table) -> type[RunRecord] | type[ArtifactRecord]:

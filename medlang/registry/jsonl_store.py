@@ -100,6 +100,27 @@ class JsonlStore(RecordStore):
     def remove_object(self, sha256: str) -> None:
         self.objects.remove(sha256)
 
+    # --- lineage -------------------------------------------------------------
+
+    def artifacts_with_sha256(self, sha256: str) -> list[JsonObject]:
+        return self._found(Table.ARTIFACTS, lambda: self.index.artifacts_with_sha256(sha256))
+
+    def runs_producing(self, sha256: str) -> list[JsonObject]:
+        if not self._readable(Table.ARTIFACTS):
+            return []
+        return self._found(Table.RUNS, lambda: self.index.runs_producing(sha256))
+
+    def runs_using(
+        self, sha256: str, *, role: str | None = None, kind: str | None = None
+    ) -> list[JsonObject]:
+        return self._found(Table.RUNS, lambda: self.index.runs_using(sha256, role, kind))
+
+    def _found(self, table: Table, locate: Callable[[], list[Location]]) -> list[JsonObject]:
+        """The records at the locations an index query gives, read from ``table``'s log."""
+        if not self._readable(table):
+            return []
+        return self._retrying(table, lambda: self._read_all(table, locate()))
+
     # --- reading lines at indexed offsets ------------------------------------
 
     def _readable(self, table: Table) -> bool:

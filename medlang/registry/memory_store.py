@@ -10,6 +10,7 @@ import io
 import threading
 from pathlib import Path
 from typing import BinaryIO
+from collections.abc import Iterable
 
 from medlang.registry import codec
 from medlang.registry.errors import RegistryError
@@ -98,3 +99,34 @@ class MemoryStore(RecordStore):
     def remove_object(self, sha256: str) -> None:
         with self._lock:
             self._objects.pop(sha256, None)
+
+    # --- lineage -------------------------------------------------------------
+
+    def artifacts_with_sha256(self, sha256: str) -> list[JsonObject]:
+        return [
+            record for entry, record in self._records[Table.ARTIFACTS] if entry.sha256 == sha256
+        ]
+
+    def runs_producing(self, sha256: str) -> list[JsonObject]:
+        produced = {
+            entry.id for entry, _ in self._records[Table.ARTIFACTS] if entry.sha256 == sha256
+        }
+        return self._oldest_first(
+            (entry, record)
+            for entry, record in self._records[Table.RUNS]
+            if produced.intersection(entry.artifacts)
+        )
+
+    def runs_using(
+        self, sha256: str, *, role: str | None = None, kind: str | None = None
+    ) -> list[JsonObject]:
+        return self._oldest_first(
+            (entry, record)
+            for entry, record in self._records[Table.RUNS]
+            if (kind is None or entry.kind == kind)
+            and any(s == sha256 and role in (None, r) for r, s in entry.inputs)
+        )
+
+    @staticmethod
+    def _oldest_first(rows: Iterable[tuple[Entry, JsonObject]]) -> list[JsonObject]:
+        return [record for _, record in sorted(rows, key=lambda row: row[0].time_us)]

@@ -24,7 +24,7 @@ import threading
 import time
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import astuple, dataclass
 from pathlib import Path
@@ -34,7 +34,7 @@ from medlang.registry.errors import RegistryError, note, warn
 from medlang.registry.logfile import Fingerprint, LogFile, LogReader
 from medlang.registry.storage import Entry, Order, Table
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5  # 5: lineage tables
 # PRAGMA application_id: b"MLix". A database without it is not ours and is never modified.
 APPLICATION_ID = 0x4D4C6978
 _LEGACY_TABLES = frozenset({"meta", "counts", "links", "runs", "artifacts"})  # before ids
@@ -65,6 +65,20 @@ CREATE TABLE {t} (
 CREATE INDEX {t}_time ON {t} (t);
 CREATE INDEX {t}_kind_time ON {t} (kind, t);
 """
+# --- lineage (medlang.provenance.lineage) ----------------------------------
+# Runs link through the content hashes of the files they share: a run's inputs
+# (``config.inputs``, see medlang.registry.inputs) and every artifact's sha256.
+# Maintained with the runs and artifacts tables, cleared with them.
+_LINEAGE_SCHEMA = """
+CREATE TABLE run_inputs (run TEXT NOT NULL, kind TEXT NOT NULL, role TEXT NOT NULL,
+    sha256 TEXT NOT NULL);
+CREATE INDEX run_inputs_sha ON run_inputs (sha256, kind, role);
+CREATE TABLE artifact_hashes (artifact TEXT NOT NULL, sha256 TEXT NOT NULL);
+CREATE INDEX artifact_hashes_sha ON artifact_hashes (sha256);
+"""
+_RUNS_OLDEST = "ORDER BY r.t, r.seq"
+# --- end lineage -------------------------------------------------------------
+
 _ORDER_BY = {
     Order.LOG: "seq",
     Order.NEWEST: "t DESC, seq ASC",
@@ -146,6 +160,40 @@ class SqliteIndex:
             " WHERE l.artifact = ? ORDER BY r.seq"
         )
         return self._query(Table.RUNS, lambda conn: conn.execute(sql, (artifact_id,)).fetchall())
+
+    # --- lineage queries (both tables brought up to date) --------------------
+
+    def artifacts_with_sha256(self, sha256: str) -> list[Location]:
+        sql = (
+            "SELECT a.id, a.off, a.len FROM artifact_hashes h JOIN artifacts a"
+            " ON a.id = h.artifact WHERE h.sha256 = ? ORDER BY a.seq"
+        )
+        return self._query(Table.ARTIFACTS, lambda conn: conn.execute(sql, (sha256,)).fetchall())
+
+    def runs_producing(self, sha256: str) -> list[Location]:
+        sql = (
+            "SELECT DISTINCT r.id, r.off, r.len, r.t, r.seq FROM artifact_hashes h"
+            " JOIN links l ON l.artifact = h.artifact JOIN runs r ON r.id = l.run"
+            f" WHERE h.sha256 = ? {_RUNS_OLDEST}"
+        )
+        return self._query_all(lambda conn: _locations(conn.execute(sql, (sha256,))))
+
+    def runs_using(self, sha256: str, role: str | None, kind: str | None) -> list[Location]:
+        where, params = "i.sha256 = ?", [sha256]
+        for column, value in (("kind", kind), ("role", role)):
+            if value is not None:
+                where += f" AND i.{column} = ?"
+                params.append(value)
+        sql = (
+            "SELECT DISTINCT r.id, r.off, r.len, r.t, r.seq FROM run_inputs i"
+            f" JOIN runs r ON r.id = i.run WHERE {where} {_RUNS_OLDEST}"
+        )
+        return self._query(Table.RUNS, lambda conn: _locations(conn.execute(sql, params)))
+
+    def _query_all(self, query: Callable[[sqlite3.Connection], T]) -> T:
+        """``_query`` for a question that joins both tables."""
+        self._query(Table.ARTIFACTS, lambda conn: None)
+        return self._query(Table.RUNS, query)
 
     def invalidate(self, table: Table) -> None:
         """Forget everything indexed for ``table``; the next read re-indexes it."""
@@ -435,6 +483,7 @@ def _create_schema(conn: sqlite3.Connection) -> None:
             for (name,) in tables.fetchall():
                 conn.execute(f'DROP TABLE IF EXISTS "{name}"')
             script = _SCHEMA + "".join(_TABLE_SCHEMA.format(t=table) for table in Table)
+            script += _LINEAGE_SCHEMA
             for statement in script.split(";"):
                 if statement.strip():
                     conn.execute(statement)
@@ -469,6 +518,9 @@ def _clear(conn: sqlite3.Connection, table: Table) -> None:
     conn.execute(f"DELETE FROM {table}")
     if table is Table.RUNS:
         conn.execute("DELETE FROM links")
+        conn.execute("DELETE FROM run_inputs")
+    else:
+        conn.execute("DELETE FROM artifact_hashes")
     conn.execute("DELETE FROM counts WHERE tbl = ?", (str(table),))
     conn.execute("DELETE FROM meta WHERE tbl = ?", (str(table),))
 
@@ -579,4 +631,24 @@ def _insert(
         "INSERT INTO links VALUES (?, ?)",
         ((artifact, row.entry.id) for row in inserted for artifact in row.entry.artifacts),
     )
+    _insert_lineage(conn, inserted)
     conn.execute("RELEASE batch")
+
+
+def _insert_lineage(conn: sqlite3.Connection, inserted: list[_Row]) -> None:
+    conn.executemany(
+        "INSERT INTO run_inputs VALUES (?, ?, ?, ?)",
+        (
+            (row.entry.id, row.entry.kind, role, sha256)
+            for row in inserted
+            for role, sha256 in row.entry.inputs
+        ),
+    )
+    conn.executemany(
+        "INSERT INTO artifact_hashes VALUES (?, ?)",
+        ((row.entry.id, row.entry.sha256) for row in inserted if row.entry.sha256),
+    )
+
+
+def _locations(rows: Iterable[tuple]) -> list[Location]:
+    return [(row[0], row[1], row[2]) for row in rows]

@@ -46,6 +46,9 @@ class Entry:
     kind: str
     time_us: int  # started_at / created_at, microseconds since the Unix epoch
     artifacts: tuple[str, ...] = ()  # a run's artifact ids
+    # Lineage: the content hashes that link runs (see medlang.registry.inputs).
+    inputs: tuple[tuple[str, str], ...] = ()  # a run's input files as (role, sha256)
+    sha256: str | None = None  # an artifact's content hash, lowercase
 
 
 class RecordStore(ABC):
@@ -118,3 +121,22 @@ class RecordStore(ABC):
     @abstractmethod
     def remove_object(self, sha256: str) -> None:
         """Delete an object (``mlc gc`` only, for objects no committed record references)."""
+
+    # --- lineage: runs linked by the content hashes of the files they share ---
+
+    @abstractmethod
+    def artifacts_with_sha256(self, sha256: str) -> list[JsonObject]:
+        """The artifacts whose content hash is ``sha256`` (lowercase), in log order."""
+
+    @abstractmethod
+    def runs_producing(self, sha256: str) -> list[JsonObject]:
+        """The runs that list an artifact with this content hash, oldest ``started_at``
+        first, ties in log order."""
+
+    @abstractmethod
+    def runs_using(
+        self, sha256: str, *, role: str | None = None, kind: str | None = None
+    ) -> list[JsonObject]:
+        """The runs (of one kind, if given) whose ``config.inputs`` record a file with
+        this content hash (in this role, if given), oldest ``started_at`` first, ties
+        in log order."""

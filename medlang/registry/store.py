@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from medlang.registry.errors import InvalidIdError, RegistryError
 from medlang.registry.ids import normalize_prefix, parse_uuid4
+from medlang.registry.inputs import normal_sha256
 from medlang.registry.kinds import ArtifactKind, RunKind
 from medlang.registry.paths import default_registry_root
 from medlang.registry.storage import JsonObject, Order, RecordStore, Table
@@ -198,11 +199,36 @@ class Registry:
     def runs_with_artifact_json(self, artifact_id: str) -> list[JsonObject]:
         return self.store.runs_with_artifact(parse_uuid4(artifact_id, "artifact id"))
 
+    # --- lineage: runs linked by content hash (see medlang.provenance.lineage) ---
+
+    def artifacts_with_sha256_json(self, sha256: str) -> list[JsonObject]:
+        """Stored artifacts whose content hash is ``sha256`` (any case), in log order."""
+        return self.store.artifacts_with_sha256(_sha256(sha256))
+
+    def runs_producing_json(self, sha256: str) -> list[JsonObject]:
+        """Stored runs that produced a file with this content hash, oldest first."""
+        return self.store.runs_producing(_sha256(sha256))
+
+    def runs_using_json(
+        self, sha256: str, *, role: str | None = None, kind: RunKind | str | None = None
+    ) -> list[JsonObject]:
+        """Stored runs (of one kind) that read a file with this content hash as an input
+        (in this ``config.inputs`` role, if given), oldest first."""
+        kind_name = _kind_name(RunKind, kind)
+        return self.store.runs_using(_sha256(sha256), role=role, kind=kind_name)
+
     @staticmethod
     def _records(table: Table, objects: list[JsonObject]) -> list:
         from medlang.registry import codec
 
         return [codec.to_record(table, obj) for obj in objects]
+
+
+def _sha256(text: str) -> str:
+    sha256 = normal_sha256(text.removeprefix("sha256:"))
+    if sha256 is None:
+        raise InvalidIdError(f"invalid sha256 {text!r}: expected 64 hex digits")
+    return sha256
 
 
 def _kind_name(enum_type: type[RunKind] | type[ArtifactKind], kind: object) -> str | None:

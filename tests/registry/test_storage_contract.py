@@ -206,3 +206,46 @@ def test_remove_object(store, tmp_path):
     assert not store.has_object(stored.sha256)
     assert store.object_ids() == []
     store.remove_object(stored.sha256)  # removing twice is harmless
+# --- lineage: runs linked by content hash -------------------------------------
+
+_S, _T = "5a" * 32, "7b" * 32
+
+
+def _uses(*pairs: tuple[str, str]) -> dict:
+    return {"inputs": {role: {"path": f"/in/{role}", "sha256": sha} for role, sha in pairs}}
+
+
+def test_artifacts_and_runs_by_content_hash(store):
+    for n, sha in [(1, _S), (2, _T), (3, _S.upper())]:  # any case is the same content
+        store.append(Table.ARTIFACTS, encode(artifact(n, sha256=sha)))
+    store.append(Table.ARTIFACTS, encode(artifact(4, sha256=None)))
+    # run 5 logged first but started last: producers come oldest first
+    store.append(Table.RUNS, encode(run(5, minute=50, artifacts=[artifact(3).id])))
+    store.append(Table.RUNS, encode(run(6, minute=10, artifacts=[artifact(1).id, artifact(3).id])))
+    store.append(Table.RUNS, encode(run(7, minute=20, artifacts=[artifact(2).id])))
+
+    assert [a["id"] for a in store.artifacts_with_sha256(_S)] == [artifact(1).id, artifact(3).id]
+    assert _ids(store.runs_producing(_S)) == [6, 5]  # run 6 once, though it has two
+    assert _ids(store.runs_producing(_T)) == [7]
+    assert store.runs_producing("00" * 32) == []
+
+
+def test_runs_using_a_hash_by_role_and_kind(store):
+    store.append(
+        Table.RUNS, encode(run(1, "SurrogateEval", minute=30, config=_uses(("surrogate", _S))))
+    )
+    store.append(Table.RUNS, encode(run(2, minute=10, config=_uses(("surrogate", _S), ("c", _T)))))
+    store.append(Table.RUNS, encode(run(3, "SurrogateEval", minute=20, config=_uses(("c", _S)))))
+    store.append(Table.RUNS, encode(run(4, minute=40, config={"seed": 1})))
+
+    assert _ids(store.runs_using(_S)) == [2, 3, 1]
+    assert _ids(store.runs_using(_S, kind="SurrogateEval")) == [3, 1]
+    assert _ids(store.runs_using(_S, role="surrogate", kind="SurrogateEval")) == [1]
+    assert _ids(store.runs_using(_T)) == [2]
+    assert store.runs_using("00" * 32) == []
+
+
+def test_lineage_queries_on_an_empty_store(store):
+    assert store.artifacts_with_sha256(_S) == []
+    assert store.runs_producing(_S) == []
+    assert store.runs_using(_S, role="x", kind="RLEval") == []
