@@ -34,6 +34,17 @@ def test_demo_runs_the_loop_and_reproduces_the_hybrid_run(tmp_path):
     assert abs(original["metrics"]["ORR"] - mechanistic["metrics"]["ORR"]) <= 0.03
     assert abs(original["metrics"]["DLT_rate"] - mechanistic["metrics"]["DLT_rate"]) <= 0.03
 
+    # lineage: the hybrid run used the surrogate that the training run produced and
+    # the evaluation run qualified (linked by the surrogate file's sha256)
+    training, evaluation = runs[0], runs[1]
+    lineage = CliRunner().invoke(
+        cli, ["--registry", str(work_dir / "registry"), "runs", "lineage", original["id"]]
+    )
+    assert lineage.exit_code == 0, lineage.output
+    assert f"produced by SurrogateTrain {training['id']}" in lineage.output
+    assert f"evaluated by SurrogateEval {evaluation['id']}" in lineage.output
+    assert "qualification passed" in lineage.output
+
 
 def test_demo_refuses_a_non_empty_directory(tmp_path):
     (tmp_path / "something").write_text("keep me")

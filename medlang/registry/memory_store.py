@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import io
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO
-from collections.abc import Iterable
 
 from medlang.registry import codec
 from medlang.registry.errors import RegistryError

@@ -165,14 +165,14 @@ class SqliteIndex:
 
     def artifacts_with_sha256(self, sha256: str) -> list[Location]:
         sql = (
-            "SELECT a.id, a.off, a.len FROM artifact_hashes h JOIN artifacts a"
+            "SELECT a.id, a.off, a.len, a.crc FROM artifact_hashes h JOIN artifacts a"
             " ON a.id = h.artifact WHERE h.sha256 = ? ORDER BY a.seq"
         )
         return self._query(Table.ARTIFACTS, lambda conn: conn.execute(sql, (sha256,)).fetchall())
 
     def runs_producing(self, sha256: str) -> list[Location]:
         sql = (
-            "SELECT DISTINCT r.id, r.off, r.len, r.t, r.seq FROM artifact_hashes h"
+            "SELECT DISTINCT r.id, r.off, r.len, r.crc, r.t, r.seq FROM artifact_hashes h"
             " JOIN links l ON l.artifact = h.artifact JOIN runs r ON r.id = l.run"
             f" WHERE h.sha256 = ? {_RUNS_OLDEST}"
         )
@@ -185,7 +185,7 @@ class SqliteIndex:
                 where += f" AND i.{column} = ?"
                 params.append(value)
         sql = (
-            "SELECT DISTINCT r.id, r.off, r.len, r.t, r.seq FROM run_inputs i"
+            "SELECT DISTINCT r.id, r.off, r.len, r.crc, r.t, r.seq FROM run_inputs i"
             f" JOIN runs r ON r.id = i.run WHERE {where} {_RUNS_OLDEST}"
         )
         return self._query(Table.RUNS, lambda conn: _locations(conn.execute(sql, params)))
@@ -651,4 +651,4 @@ def _insert_lineage(conn: sqlite3.Connection, inserted: list[_Row]) -> None:
 
 
 def _locations(rows: Iterable[tuple]) -> list[Location]:
-    return [(row[0], row[1], row[2]) for row in rows]
+    return [(row[0], row[1], row[2], row[3]) for row in rows]

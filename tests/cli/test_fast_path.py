@@ -51,6 +51,9 @@ def test_runs_commands_do_not_import_heavy_modules(tmp_path):
         f"runs show {fixed_id(1)[:8]}",
         "artifacts list",
         f"artifacts show {artifact(1).id}",
+        f"runs lineage {fixed_id(1)}",
+        f"runs lineage {fixed_id(1)} --descendants --json",
+        f"runs lineage {fixed_id(1)} --dot",
     ]
     assert _imported_heavy_modules(registry.root, *commands) == []
 

@@ -206,6 +206,8 @@ def test_remove_object(store, tmp_path):
     assert not store.has_object(stored.sha256)
     assert store.object_ids() == []
     store.remove_object(stored.sha256)  # removing twice is harmless
+
+
 # --- lineage: runs linked by content hash -------------------------------------
 
 _S, _T = "5a" * 32, "7b" * 32
