@@ -31,6 +31,7 @@ _LAZY_COMMANDS: dict[str, str] = {
     "surrogate-eval": "medlang.cli.produce:surrogate_eval",
     "train-policy-rl": "medlang.cli.produce:train_policy_rl",
     "eval-policy-rl": "medlang.cli.produce:eval_policy_rl",
+    "ui": "medlang.cli.web:ui",
 }
 
 

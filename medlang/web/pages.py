@@ -1,0 +1,102 @@
+"""What each page shows, computed from the registry's own data layer.
+
+Each function returns plain JSON-able data: the app renders it as HTML and serves
+the very same dict as JSON (``?format=json``), so the two can never disagree.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from medlang.registry.errors import RegistryError
+from medlang.registry.kinds import RunKind
+from medlang.registry.storage import JsonObject, Order
+from medlang.registry.store import Registry
+from medlang.web import plots
+
+PAGE_SIZE = 50
+
+
+class NotFound(Exception):
+    """A page about something the registry does not hold."""
+
+
+def runs_page(registry: Registry, *, kind: str | None, page: int) -> dict[str, Any]:
+    """One page of runs, newest first, optionally of one kind."""
+    kind_name = RunKind.parse(kind).value if kind else None
+    page = max(1, page)
+    start = (page - 1) * PAGE_SIZE
+    window = registry.runs_json(kind=kind_name, order=Order.NEWEST, limit=start + PAGE_SIZE + 1)
+    rows = window[start : start + PAGE_SIZE]
+    return {
+        "kind": kind_name,
+        "kinds": RunKind.names(),
+        "page": page,
+        "has_next": len(window) > start + PAGE_SIZE,
+        "total": registry.count_runs(kind_name),
+        "runs": [_run_row(run) for run in rows],
+    }
+
+
+def _run_row(run: JsonObject) -> dict[str, Any]:
+    return {
+        "id": run["id"],
+        "kind": run["kind"],
+        "status": run.get("status", "finished"),
+        "started_at": run.get("started_at"),
+        "evidence_program": run.get("evidence_program"),
+        "metrics": {k: v for k, v in run.get("metrics", {}).items() if _scalar(v)},
+    }
+
+
+def _scalar(value: object) -> bool:
+    return isinstance(value, str | bool | int | float) or value is None
+
+
+def run_page(registry: Registry, prefix: str) -> dict[str, Any]:
+    """Everything the registry holds about one run, and its pictures."""
+    try:
+        run_id = registry.resolve_run_id(prefix)
+    except RegistryError as error:
+        raise NotFound(str(error)) from None
+    run = registry.run_json(run_id)
+    if run is None:
+        raise NotFound(f"no run with id {prefix!r}")
+    artifacts = [a for aid in run.get("artifacts", []) if (a := registry.artifact_json(aid))]
+    charts = {}
+    if run["kind"].startswith("Evidence"):
+        charts["arm_rates"] = plots.arm_rates(run.get("metrics", {}))
+    return {
+        "run": run,
+        "artifacts": artifacts,
+        "charts": {name: spec for name, spec in charts.items() if spec is not None},
+    }
+
+
+def metric_history(
+    registry: Registry, *, metric: str, kind: str | None, limit: int = 500
+) -> dict[str, Any]:
+    """A metric across the newest ``limit`` runs that have it (of one kind, if given)."""
+    kind_name = RunKind.parse(kind).value if kind else None
+    points = []
+    for run in registry.runs_json(kind=kind_name, order=Order.NEWEST, limit=limit):
+        value = run.get("metrics", {}).get(metric)
+        if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+            points.append(
+                {
+                    "id": run["id"],
+                    "kind": run["kind"],
+                    "started_at": run["started_at"],
+                    "value": value,
+                }
+            )
+    points.reverse()
+    spec = plots.metric_over_time(points, metric) if metric else None
+    return {
+        "metric": metric,
+        "kind": kind_name,
+        "kinds": RunKind.names(),
+        "points": points,
+        "charts": {"history": spec} if spec else {},
+    }

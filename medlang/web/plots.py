@@ -1,0 +1,194 @@
+"""Vega-Lite specifications for the registry's pictures.
+
+Every picture of the app and of ``mlc report`` is built here, as data: a spec is a
+plain dict that the vendored Vega-Lite renders in the browser, the same way in a
+page and in an offline report. Builders take plain registry JSON and return
+``None`` when a run holds nothing to draw, so callers never draw an empty frame.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from medlang.web.stats import wilson_interval
+
+Spec = dict[str, Any]
+
+_SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"  # an identifier; never fetched
+_WIDTH = 420
+
+
+def _chart(title: str, **body: Any) -> Spec:
+    return {"$schema": _SCHEMA, "title": title, "width": _WIDTH, **body}
+
+
+def _finite(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def arm_sizes(metrics: Mapping[str, Any], arms: Iterable[str]) -> dict[str, int]:
+    """Patients per arm: recorded ``n_by_arm`` when present, else an equal split."""
+    arms = list(arms)
+    recorded = metrics.get("n_by_arm")
+    if isinstance(recorded, dict) and all(isinstance(recorded.get(a), int) for a in arms):
+        return {arm: int(recorded[arm]) for arm in arms}
+    total = _finite(metrics.get("n_patients"))
+    each = int(total) // len(arms) if total and arms else 0
+    return {arm: each for arm in arms}
+
+
+def arm_rates(metrics: Mapping[str, Any]) -> Spec | None:
+    """ORR and DLT rate per dose arm with Wilson 95% intervals (evidence runs)."""
+    series = {"ORR": metrics.get("ORR_by_arm"), "DLT rate": metrics.get("DLT_rate_by_arm")}
+    series = {name: rates for name, rates in series.items() if isinstance(rates, dict) and rates}
+    if not series:
+        return None
+    arms = list(next(iter(series.values())))
+    sizes = arm_sizes(metrics, arms)
+    rows = []
+    for measure, rates in series.items():
+        for arm in arms:
+            rate = _finite(rates.get(arm))
+            if rate is None:
+                continue
+            n = sizes.get(arm, 0)
+            low, high = wilson_interval(rate * n, n)
+            rows.append(
+                {
+                    "arm": arm,
+                    "measure": measure,
+                    "rate": rate,
+                    "low": low if math.isfinite(low) else rate,
+                    "high": high if math.isfinite(high) else rate,
+                    "n": n,
+                }
+            )
+    if not rows:
+        return None
+    x = {"field": "arm", "type": "nominal", "sort": arms, "title": "Arm"}
+    colour = {"field": "measure", "type": "nominal", "title": None}
+    offset = {"field": "measure"}
+    return _chart(
+        "Response and DLT rate per arm (95% Wilson CI)",
+        data={"values": rows},
+        layer=[
+            {
+                "mark": {"type": "bar", "opacity": 0.85},
+                "encoding": {
+                    "x": x,
+                    "xOffset": offset,
+                    "y": {
+                        "field": "rate",
+                        "type": "quantitative",
+                        "title": "Rate",
+                        "scale": {"domain": [0, 1]},
+                    },
+                    "color": colour,
+                    "tooltip": [
+                        {"field": "arm"},
+                        {"field": "measure"},
+                        {"field": "rate", "format": ".3f"},
+                        {"field": "low", "format": ".3f"},
+                        {"field": "high", "format": ".3f"},
+                        {"field": "n"},
+                    ],
+                },
+            },
+            {
+                "mark": {"type": "rule", "color": "#333"},
+                "encoding": {
+                    "x": x,
+                    "xOffset": offset,
+                    "y": {"field": "low", "type": "quantitative"},
+                    "y2": {"field": "high"},
+                },
+            },
+        ],
+    )
+
+
+def metric_over_time(points: Iterable[Mapping[str, Any]], metric: str) -> Spec | None:
+    """One metric across runs by start time; ``points`` hold id, kind, started_at, value."""
+    rows = [
+        {"run": p["id"][:8], "kind": p["kind"], "started_at": p["started_at"], "value": v}
+        for p in points
+        if (v := _finite(p.get("value"))) is not None
+    ]
+    if not rows:
+        return None
+    return _chart(
+        f"{metric} over time",
+        data={"values": rows},
+        mark={"type": "line", "point": True},
+        encoding={
+            "x": {"field": "started_at", "type": "temporal", "title": "Started (UTC)"},
+            "y": {
+                "field": "value",
+                "type": "quantitative",
+                "title": metric,
+                "scale": {"zero": False},
+            },
+            "color": {"field": "kind", "type": "nominal", "title": "Kind"},
+            "tooltip": [{"field": "run"}, {"field": "started_at"}, {"field": "value"}],
+        },
+    )
+
+
+def scatter(rows: Iterable[Mapping[str, Any]], x: str, y: str) -> Spec | None:
+    """Chosen config value (x) against a metric (y) for the runs being compared."""
+    points = [
+        {"run": r["run"], "x": xv, "y": yv}
+        for r in rows
+        if (xv := _finite(r.get("x"))) is not None and (yv := _finite(r.get("y"))) is not None
+    ]
+    if not points:
+        return None
+    return _chart(
+        f"{y} against {x}",
+        data={"values": points},
+        mark={"type": "point", "filled": True, "size": 80},
+        encoding={
+            "x": {"field": "x", "type": "quantitative", "title": x, "scale": {"zero": False}},
+            "y": {"field": "y", "type": "quantitative", "title": y, "scale": {"zero": False}},
+            "tooltip": [{"field": "run"}, {"field": "x"}, {"field": "y"}],
+        },
+    )
+
+
+def parallel_coordinates(rows: list[Mapping[str, Any]], fields: list[str]) -> Spec | None:
+    """Runs as lines across several numeric fields, each scaled to its own [min, max]."""
+    usable = [f for f in fields if sum(_finite(r.get(f)) is not None for r in rows) >= 2]
+    if len(usable) < 2 or len(rows) < 2:
+        return None
+    long_rows = []
+    for field in usable:
+        values = [v for r in rows if (v := _finite(r.get(field))) is not None]
+        low, high = min(values), max(values)
+        for r in rows:
+            value = _finite(r.get(field))
+            if value is None:
+                continue
+            scaled = 0.5 if high == low else (value - low) / (high - low)
+            long_rows.append({"run": r["run"], "field": field, "value": value, "scaled": scaled})
+    return _chart(
+        "Parallel coordinates (each axis scaled to its range)",
+        data={"values": long_rows},
+        mark={"type": "line", "point": True},
+        encoding={
+            "x": {"field": "field", "type": "nominal", "sort": usable, "title": None},
+            "y": {
+                "field": "scaled",
+                "type": "quantitative",
+                "title": "scaled",
+                "axis": {"format": ".0%"},
+            },
+            "color": {"field": "run", "type": "nominal", "title": "Run"},
+            "detail": {"field": "run"},
+            "tooltip": [{"field": "run"}, {"field": "field"}, {"field": "value"}],
+        },
+    )
