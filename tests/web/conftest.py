@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -89,6 +90,8 @@ def start_ui(registry: Path, *extra: str, host: str = "127.0.0.1") -> tuple[subp
             raise AssertionError(f"mlc ui exited: {server.stderr.read().decode()}")
         try:
             urllib.request.urlopen(f"{base}/static/app.css", timeout=1).close()
+            return server, base
+        except urllib.error.HTTPError:  # answering (a token-gated app says 401): serving
             return server, base
         except OSError:
             time.sleep(0.05)
