@@ -144,6 +144,7 @@ class Program:
             stdout if stdout is not None else _stdout(),
             registry_root if registry_root is not None else _default_registry_root,
             self._result.record_names,
+            self._result,
         )
 
         def run() -> Value:

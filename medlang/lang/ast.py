@@ -38,7 +38,20 @@ class RecordTypeExpr:
     span: Span
 
 
-TypeExpr = TypeName | RecordTypeExpr
+@node
+class FnTypeExpr:
+    params: tuple[TypeExpr, ...]
+    result: TypeExpr | None  # None: `fn(T)` returns Unit
+    span: Span
+
+
+@node
+class TupleTypeExpr:
+    items: tuple[TypeExpr, ...]
+    span: Span
+
+
+TypeExpr = TypeName | RecordTypeExpr | FnTypeExpr | TupleTypeExpr
 
 
 def type_text(type_expr: TypeExpr | None) -> str:
@@ -49,6 +62,12 @@ def type_text(type_expr: TypeExpr | None) -> str:
         if not type_expr.args:
             return type_expr.name
         return f"{type_expr.name}<{', '.join(type_text(a) for a in type_expr.args)}>"
+    if isinstance(type_expr, FnTypeExpr):
+        params = ", ".join(type_text(p) for p in type_expr.params)
+        result = f" -> {type_text(type_expr.result)}" if type_expr.result is not None else ""
+        return f"fn({params}){result}"
+    if isinstance(type_expr, TupleTypeExpr):
+        return "(" + ", ".join(type_text(t) for t in type_expr.items) + ")"
     inner = "; ".join(f"{name}: {type_text(t)}" for name, t, _ in type_expr.fields)
     return "{ " + inner + " }"
 
@@ -95,7 +114,13 @@ class POr:
     span: Span
 
 
-Pattern = PWildcard | PBind | PVariant | PSome | PNone | PLiteral | POr
+@node
+class PTuple:
+    items: tuple[Pattern, ...]
+    span: Span
+
+
+Pattern = PWildcard | PBind | PVariant | PSome | PNone | PLiteral | POr | PTuple
 
 
 # ---- expressions ----------------------------------------------------------------
@@ -165,10 +190,24 @@ class RecordLit:
 
 
 @node
+class TupleLit:
+    items: tuple[Expr, ...]
+    span: Span
+
+
+@node
 class Field:
     target: Expr
     name: str
     name_span: Span
+    span: Span
+
+
+@node
+class TupleField:
+    target: Expr
+    index: int  # `pair.0`
+    index_span: Span
     span: Span
 
 
@@ -185,6 +224,7 @@ class Call:
     args: tuple[Expr, ...]
     name_span: Span
     span: Span
+    method: bool = False  # written `args[0].name(args[1:])`
 
 
 @node
@@ -226,6 +266,23 @@ class Match:
     span: Span
 
 
+@node
+class ClosureParam:
+    name: str
+    type: TypeExpr | None  # None: inferred from where the closure is used
+    span: Span
+
+
+@node
+class Closure:
+    """``|x| x + 1`` or ``|x: Int| -> Int { ... }``; captures by value."""
+
+    params: tuple[ClosureParam, ...]
+    return_type: TypeExpr | None
+    body: Expr | Block
+    span: Span
+
+
 Expr = (
     IntLit
     | FloatLit
@@ -238,13 +295,16 @@ Expr = (
     | EnumRef
     | VectorLit
     | RecordLit
+    | TupleLit
     | Field
+    | TupleField
     | Index
     | Call
     | Unary
     | Binary
     | If
     | Match
+    | Closure
 )
 
 
@@ -257,6 +317,7 @@ class Let:
     value: Expr
     name_span: Span
     span: Span
+    pattern: PTuple | None = None  # `let (a, b) = ...`; then name is ""
 
 
 @node
@@ -274,6 +335,7 @@ class For:
     body: Block
     var_span: Span
     span: Span
+    pattern: PTuple | None = None  # `for (k, v) in ...`; then var is ""
 
 
 @node
@@ -331,6 +393,7 @@ class FnDecl:
     body: Block | None  # None for `extern fn`
     name_span: Span
     span: Span
+    type_params: tuple[tuple[str, Span], ...] = ()  # `fn first<T>(...)`
 
     @property
     def is_extern(self) -> bool:

@@ -57,7 +57,7 @@ from medlang.lang.types import (
     is_ordered,
     join,
 )
-from medlang.lang.values import INT_MAX, INT_MIN, NONE, EnumValue, Record, Some
+from medlang.lang.values import INT_MAX, INT_MIN, NONE, EnumValue, Record, Some, TupleValue
 
 
 class BuiltinTypeError(Exception):
@@ -82,11 +82,25 @@ TypingRule = Callable[[list[Type]], Type]
 
 
 @dataclass(frozen=True)
+class Signature:
+    """A builtin typed like a (generic) MedLang function, e.g.
+    ``map<T, U>(v: Vector<T>, f: fn(T) -> U) -> Vector<U>``: the checker infers the
+    type variables at the call site, and closures learn their parameter types.
+    ``constraint`` gets the bound variables (by name) and returns ``(argument
+    index, message)`` when a binding is not allowed (a sort key must be ordered)."""
+
+    params: tuple[tuple[str, Type], ...]
+    result: Type
+    constraint: Callable[[dict[str, Type]], tuple[int, str] | None] | None = None
+
+
+@dataclass(frozen=True)
 class Builtin:
     name: str
-    rule: TypingRule
+    rule: TypingRule | None  # None when ``signature`` types the call
     function: Callable[..., Any]  # (ctx, *values) -> value
     formats: bool = False  # first argument is a `{}` format string
+    signature: Signature | None = None
 
 
 # ---- display ------------------------------------------------------------------------
@@ -118,6 +132,8 @@ def show(value: Any, top: bool = True) -> str:
         return f"Some({show(value.value, False)})"
     if isinstance(value, EnumValue):
         return value.variant
+    if type(value) is TupleValue:
+        return "(" + ", ".join(show(item, False) for item in value) + ")"
     if isinstance(value, tuple):
         return "[" + ", ".join(show(item, False) for item in value) + "]"
     if isinstance(value, dict):
@@ -127,6 +143,8 @@ def show(value: Any, top: bool = True) -> str:
             return "{ }"
         inner = "; ".join(f"{k} = {show(v, False)}" for k, v in value.fields.items())
         return "{ " + inner + " }"
+    if callable(value):
+        return "<closure>"
     return str(value)
 
 
@@ -608,3 +626,8 @@ BUILTINS: dict[str, Builtin] = dict(
         _entry("format_float", _fixed((FLOAT, INT), STRING), _format_float),
     ]
 )
+
+
+from medlang.lang.builtins_seq import SEQUENCE_BUILTINS  # noqa: E402  (they use Builtin)
+
+BUILTINS.update(SEQUENCE_BUILTINS)

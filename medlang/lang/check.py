@@ -25,10 +25,13 @@ from medlang.lang.types import (
     STRING,
     UNIT,
     EnumType,
+    FnType,
     MapType,
     OptionType,
     RecordType,
+    TupleType,
     Type,
+    TypeVar,
     VectorType,
     compatible,
 )
@@ -40,6 +43,12 @@ class CheckResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     # record literal -> the record type's name, so values carry it at runtime
     record_names: dict[ast.RecordLit, str] = field(default_factory=dict)
+    # closure -> the outer variables it captures (copied when the closure is made)
+    captures: dict[ast.Closure, tuple[str, ...]] = field(default_factory=dict)
+    # calls of a variable holding a closure or function, `f(x)`
+    variable_calls: set[ast.Call] = field(default_factory=set)
+    # sum/sum_by calls adding Floats: the sum of none is 0.0, not 0
+    float_sums: set[ast.Call] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
@@ -47,8 +56,9 @@ class FnSig:
     name: str
     params: tuple[tuple[str, Type], ...]
     result: Type
-    decl: ast.FnDecl
+    decl: ast.FnDecl | None  # None for a closure's pseudo-signature
     module: LoadedModule
+    type_params: tuple[TypeVar, ...] = ()
 
 
 @dataclass
@@ -67,6 +77,8 @@ class ModuleScope:
     star_import_failed: bool = False
     _pending_aliases: dict[str, ast.TypeDecl] = field(default_factory=dict)
     _resolving: set[str] = field(default_factory=set)
+    # the type parameters of the generic function being declared or checked
+    type_vars: dict[str, TypeVar] = field(default_factory=dict)
 
     def error(self, span: Span, message: str, hint: str | None = None) -> None:
         self.report("error", span, message, hint)
@@ -80,7 +92,15 @@ class ModuleScope:
     def resolve_type(self, written: ast.TypeExpr) -> Type:
         if isinstance(written, ast.RecordTypeExpr):
             return RecordType(None, self._record_fields(written))
+        if isinstance(written, ast.FnTypeExpr):
+            params = tuple(self.resolve_type(p) for p in written.params)
+            result = self.resolve_type(written.result) if written.result is not None else UNIT
+            return FnType(params, result)
+        if isinstance(written, ast.TupleTypeExpr):
+            return TupleType(tuple(self.resolve_type(t) for t in written.items))
         name, args = written.name, written.args
+        if name in self.type_vars and not args:
+            return self.type_vars[name]
         if name in GENERICS:
             return self._generic(written)
         if args:
@@ -277,6 +297,7 @@ def _resolve_declarations(scope: ModuleScope) -> None:
             or scope.declared.get(item.name, ("", None))[1] != item.name_span
         ):
             continue
+        type_params = declare_type_params(scope, item)
         params: list[tuple[str, Type]] = []
         seen: set[str] = set()
         for param in item.params:
@@ -285,9 +306,24 @@ def _resolve_declarations(scope: ModuleScope) -> None:
             seen.add(param.name)
             params.append((param.name, scope.resolve_type(param.type)))
         result = scope.resolve_type(item.return_type) if item.return_type else UNIT
-        scope.functions[item.name] = FnSig(item.name, tuple(params), result, item, scope.module)
+        scope.type_vars = {}
+        scope.functions[item.name] = FnSig(
+            item.name, tuple(params), result, item, scope.module, type_params
+        )
         if item.is_extern:
             _check_extern(scope, item)
+
+
+def declare_type_params(scope: ModuleScope, decl: ast.FnDecl) -> tuple[TypeVar, ...]:
+    """Make ``decl``'s type parameters visible to ``resolve_type`` (until reset)."""
+    scope.type_vars = {}
+    for name, span in decl.type_params:
+        if name in scope.type_vars:
+            scope.error(span, f"duplicate type parameter '{name}'")
+        elif name in PRIMITIVES or name in GENERICS:
+            scope.error(span, f"type parameter '{name}' hides the built-in type '{name}'")
+        scope.type_vars[name] = TypeVar(name, decl.name)
+    return tuple(scope.type_vars.values())
 
 
 def _check_extern(scope: ModuleScope, decl: ast.FnDecl) -> None:

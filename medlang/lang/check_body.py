@@ -15,6 +15,7 @@ from medlang.lang.types import (
     UNIT,
     AnyType,
     MapType,
+    TupleType,
     Type,
     VectorType,
     compatible,
@@ -27,7 +28,11 @@ def check_function(module: ModuleScope, sig: FnSig) -> None:
     scope = Scope()
     for param, (name, param_type) in zip(sig.decl.params, sig.params, strict=True):
         scope.vars[name] = Var(param_type, False, param.span, "parameter")
-    checker.function_body(sig.decl.body, scope)
+    module.type_vars = {t.name: t for t in sig.type_params}
+    try:
+        checker.function_body(sig.decl.body, scope)
+    finally:
+        module.type_vars = {}
 
 
 def _closing_brace(span: Span) -> Span:
@@ -50,11 +55,11 @@ class BodyChecker(ExprChecker):
         }
 
     # -- function and blocks
-    def function_body(self, body: ast.Block, scope: Scope) -> None:
+    def function_body(self, body: ast.Block, scope: Scope) -> Type:
         wanted = self.sig.result
         if wanted == UNIT:
             self.block(body, scope, DISCARD)
-            return
+            return UNIT
         actual = self.block(body, scope, wanted)
         if body.tail is None and not diverges(body):
             self.error(
@@ -69,6 +74,7 @@ class BodyChecker(ExprChecker):
                 f"function '{self.sig.name}' returns {wanted}, "
                 f"but this expression has type {actual}",
             )
+        return wanted
 
     def block(self, block: ast.Block, scope: Scope, expected: Type | None = None) -> Type:
         with scope.child() as inner:
@@ -88,15 +94,48 @@ class BodyChecker(ExprChecker):
                 f"'{stmt.name}' is declared as {declared}, but the value has type {actual}",
             )
         var_type = declared if declared is not None else actual
-        if var_type == UNIT and declared is None and isinstance(stmt.value, ast.Call):
-            pass  # `let x = println(...)` is odd but harmless
+        if stmt.pattern is not None:
+            kind = "var" if stmt.mutable else "let"
+            self.destructure(stmt.pattern, var_type, scope, kind, stmt.mutable)
+            return
         scope.vars[stmt.name] = Var(
             var_type, stmt.mutable, stmt.name_span, "var" if stmt.mutable else "let"
         )
 
+    def destructure(
+        self, pattern: ast.Pattern, value: Type, scope: Scope, kind: str, mutable: bool = False
+    ) -> None:
+        """Bind the names of ``(a, (b, _))`` to the parts of a tuple type."""
+        if isinstance(pattern, ast.PBind):
+            scope.vars[pattern.name] = Var(value, mutable, pattern.span, kind)
+            return
+        if not isinstance(pattern, ast.PTuple):
+            return  # `_`
+        items: tuple[Type, ...]
+        if isinstance(value, TupleType) and len(value.items) == len(pattern.items):
+            items = value.items
+        else:
+            if not isinstance(value, AnyType):
+                self.error(
+                    pattern.span,
+                    f"cannot destructure {value} into {len(pattern.items)} parts",
+                    "a pattern `(a, b)` takes apart a tuple of the same size",
+                )
+            items = (ANY,) * len(pattern.items)
+        for part, part_type in zip(pattern.items, items, strict=True):
+            self.destructure(part, part_type, scope, kind, mutable)
+
     def _assign(self, stmt: ast.Assign, scope: Scope) -> None:
-        var = scope.lookup(stmt.name)
+        var, captured = scope.lookup_capture(stmt.name)
         actual = self.expr(stmt.value, scope, var.type if var else None)
+        if captured and var is not None:
+            self.error(
+                stmt.name_span,
+                f"cannot assign to '{stmt.name}' inside a closure: "
+                "closures capture variables by value, read-only",
+                "compute the new value with fold(...), or use a loop outside the closure",
+            )
+            return
         if var is None:
             self.error(
                 stmt.name_span,
@@ -130,6 +169,8 @@ class BodyChecker(ExprChecker):
         iterable = self.expr(stmt.iterable, scope)
         if isinstance(iterable, VectorType):
             element = iterable.element
+        elif isinstance(iterable, MapType) and stmt.pattern is not None:
+            element = TupleType((STRING, iterable.value))  # `for (key, value) in map`
         elif isinstance(iterable, MapType):
             element = STRING  # iterating a map visits its keys
         elif isinstance(iterable, AnyType):
@@ -142,7 +183,10 @@ class BodyChecker(ExprChecker):
             )
             element = ANY
         with scope.child() as inner:
-            inner.vars[stmt.var] = Var(element, False, stmt.var_span, "loop variable")
+            if stmt.pattern is not None:
+                self.destructure(stmt.pattern, element, inner, "loop variable")
+            else:
+                inner.vars[stmt.var] = Var(element, False, stmt.var_span, "loop variable")
             self.loops += 1
             self.block(stmt.body, inner, DISCARD)
             self.loops -= 1

@@ -25,16 +25,21 @@ from medlang.lang.types import (
     UNIT,
     AnyType,
     EnumType,
+    FnType,
     MapType,
     OptionType,
     Prim,
     RecordType,
+    TupleType,
     Type,
     VectorType,
     compatible,
+    has_type_vars,
     is_numeric,
     is_ordered,
     join,
+    substitute,
+    unify,
 )
 
 DISCARD = Prim("<discarded>")
@@ -49,11 +54,13 @@ class Var:
 
 
 class Scope:
-    __slots__ = ("vars", "parent")
+    __slots__ = ("vars", "parent", "captures")
 
-    def __init__(self, parent: Scope | None = None) -> None:
+    def __init__(self, parent: Scope | None = None, captures: set[str] | None = None) -> None:
         self.parent = parent
         self.vars: dict[str, Var] = {}
+        # set on a closure's own scope: names found beyond it are captured
+        self.captures = captures
 
     def __enter__(self) -> Scope:
         return self
@@ -65,13 +72,23 @@ class Scope:
         return Scope(self)
 
     def lookup(self, name: str) -> Var | None:
+        return self.lookup_capture(name)[0]
+
+    def lookup_capture(self, name: str) -> tuple[Var | None, bool]:
+        """The variable, and whether it lives outside the innermost closure;
+        each closure crossed on the way out records it as captured."""
         scope: Scope | None = self
+        crossed: list[set[str]] = []
         while scope is not None:
             var = scope.vars.get(name)
             if var is not None:
-                return var
+                for captures in crossed:
+                    captures.add(name)
+                return var, bool(crossed)
+            if scope.captures is not None:
+                crossed.append(scope.captures)
             scope = scope.parent
-        return None
+        return None, False
 
     def names(self) -> list[str]:
         out: list[str] = []
@@ -100,7 +117,10 @@ class ExprChecker:
             ast.EnumRef: self._enum_ref,
             ast.VectorLit: self._vector,
             ast.RecordLit: self._record,
+            ast.TupleLit: self._tuple,
             ast.Field: self._field,
+            ast.TupleField: self._tuple_field,
+            ast.Closure: self._closure,
             ast.Index: self._index,
             ast.Call: self._call,
             ast.Unary: self._unary,
@@ -135,9 +155,15 @@ class ExprChecker:
         var = scope.lookup(expr.name)
         if var is not None:
             return var.type
-        if expr.name in self.m.functions or expr.name in BUILTINS:
+        sig = self.m.functions.get(expr.name)
+        if sig is not None and not sig.type_params:
+            return FnType(tuple(t for _, t in sig.params), sig.result)  # a function as a value
+        if sig is not None or expr.name in BUILTINS:
+            what = "a generic function" if sig is not None else "a builtin"
             self.error(
-                expr.span, f"'{expr.name}' is a function, not a value", f"call it: {expr.name}(...)"
+                expr.span,
+                f"'{expr.name}' is {what}: call it, or wrap it in a closure to pass it",
+                f"e.g. |x| {expr.name}(x)",
             )
         elif expr.name in self.m.types:
             self.error(
@@ -221,12 +247,99 @@ class ExprChecker:
             self.m.result.record_names[expr] = wanted.name
         return wanted
 
+    def _tuple(self, expr: ast.TupleLit, scope: Scope, expected: Type | None) -> Type:
+        wanted: tuple[Type | None, ...] = (None,) * len(expr.items)
+        if isinstance(expected, TupleType) and len(expected.items) == len(expr.items):
+            wanted = expected.items
+        return TupleType(
+            tuple(self.expr(item, scope, w) for item, w in zip(expr.items, wanted, strict=True))
+        )
+
+    def _tuple_field(self, expr: ast.TupleField, scope: Scope, expected: Type | None) -> Type:
+        target = self.expr(expr.target, scope)
+        if isinstance(target, AnyType):
+            return ANY
+        if not isinstance(target, TupleType):
+            self.error(expr.index_span, f"type {target} is not a tuple (looking for .{expr.index})")
+            return ANY
+        if expr.index >= len(target.items):
+            self.error(
+                expr.index_span,
+                f"tuple {target} has no field .{expr.index}",
+                f"its fields are .0 to .{len(target.items) - 1}",
+            )
+            return ANY
+        return target.items[expr.index]
+
+    def _closure(self, expr: ast.Closure, scope: Scope, expected: Type | None) -> Type:
+        from medlang.lang.check import FnSig
+
+        wanted = expected if isinstance(expected, FnType) else None
+        if wanted is not None and len(wanted.params) != len(expr.params):
+            self.error(
+                expr.span,
+                f"this closure takes {_n(len(expr.params), 'parameter')}, "
+                f"but {_n(len(wanted.params), 'parameter')} {wanted} is wanted here",
+            )
+            wanted = None
+        captures: set[str] = set()
+        inner = Scope(scope, captures)
+        params: list[tuple[str, Type]] = []
+        for index, param in enumerate(expr.params):
+            if param.type is not None:
+                param_type = self.m.resolve_type(param.type)
+            elif wanted is not None and not isinstance(wanted.params[index], AnyType):
+                param_type = wanted.params[index]
+            else:
+                self.error(
+                    param.span,
+                    f"cannot infer the type of closure parameter '{param.name}'",
+                    f"annotate it: |{param.name}: Int| ...",
+                )
+                param_type = ANY
+            if param.name in inner.vars:
+                self.error(param.span, f"duplicate parameter '{param.name}'")
+            inner.vars[param.name] = Var(param_type, False, param.span, "closure parameter")
+            params.append((param.name, param_type))
+        if expr.return_type is not None:
+            result: Type = self.m.resolve_type(expr.return_type)
+        elif wanted is not None:
+            result = wanted.result
+        else:
+            result = ANY
+        outer_sig, outer_loops = self.sig, self.loops
+        self.sig = FnSig("closure", tuple(params), result, None, self.m.module)
+        self.loops = 0  # `break` cannot leave a closure
+        try:
+            if isinstance(expr.body, ast.Block) and expr.return_type is not None:
+                body = self.function_body(expr.body, inner)
+            elif isinstance(expr.body, ast.Block):
+                body = self.block(expr.body, inner, None if isinstance(result, AnyType) else result)
+            else:
+                want = (
+                    DISCARD if result == UNIT else None if isinstance(result, AnyType) else result
+                )
+                body = self.expr(expr.body, inner, want)
+                if want is DISCARD:
+                    body = UNIT
+        finally:
+            self.sig, self.loops = outer_sig, outer_loops
+        self.m.result.captures[expr] = tuple(sorted(captures))
+        if expr.return_type is not None:
+            body = result
+        return FnType(tuple(t for _, t in params), body)
+
     def _field(self, expr: ast.Field, scope: Scope, expected: Type | None) -> Type:
         target = self.expr(expr.target, scope)
         if isinstance(target, AnyType):
             return ANY
         if not isinstance(target, RecordType):
-            self.error(expr.name_span, f"type {target} has no fields (looking for '{expr.name}')")
+            hint = _option_hint(target) or (
+                "tuple parts are numbered: .0, .1, ..." if isinstance(target, TupleType) else None
+            )
+            self.error(
+                expr.name_span, f"type {target} has no fields (looking for '{expr.name}')", hint
+            )
             return ANY
         field_type = target.field(expr.name)
         if field_type is None:
@@ -263,7 +376,14 @@ class ExprChecker:
         return result
 
     def _call(self, expr: ast.Call, scope: Scope, expected: Type | None) -> Type:
-        var = scope.lookup(expr.name)
+        var = None if expr.method else scope.lookup(expr.name)
+        if var is not None and isinstance(var.type, FnType | AnyType):
+            self.m.result.variable_calls.add(expr)
+            if isinstance(var.type, AnyType):
+                self._args(expr, scope)
+                return ANY
+            params = [(f"#{i + 1}", t) for i, t in enumerate(var.type.params)]
+            return self._call_generic(expr, scope, expr.name, params, var.type.result)
         if var is not None:
             self.error(
                 expr.name_span, f"'{expr.name}' is a variable of type {var.type}, not a function"
@@ -272,10 +392,23 @@ class ExprChecker:
             return ANY
         sig = self.m.functions.get(expr.name)
         if sig is not None:
-            return self._call_fn(expr, scope, sig)
+            return self._call_generic(expr, scope, sig.name, list(sig.params), sig.result)
         builtin = BUILTINS.get(expr.name)
+        if builtin is not None and builtin.signature is not None:
+            sig = builtin.signature
+            result = self._call_generic(expr, scope, expr.name, list(sig.params), sig.result)
+            problem = sig.constraint(self._bindings) if sig.constraint else None
+            if problem is not None:
+                index, message = problem
+                self.error(expr.args[index].span, f"{expr.name} {message}")
+            if result == FLOAT:
+                self.m.result.float_sums.add(expr)
+            return result
         if builtin is not None:
-            return self._call_builtin(expr, scope, builtin)
+            result = self._call_builtin(expr, scope, builtin)
+            if result == FLOAT and expr.name == "sum":
+                self.m.result.float_sums.add(expr)
+            return result
         if self.m.is_poisoned(expr.name):
             self._args(expr, scope)
             return ANY
@@ -295,27 +428,60 @@ class ExprChecker:
             for i, arg in enumerate(expr.args)
         ]
 
-    def _call_fn(self, expr: ast.Call, scope: Scope, sig: FnSig) -> Type:
-        params = [t for _, t in sig.params]
-        actual = self._args(expr, scope, params)
-        if len(actual) != len(params):
+    def _call_generic(
+        self,
+        expr: ast.Call,
+        scope: Scope,
+        name: str,
+        params: list[tuple[str, Type]],
+        result: Type,
+    ) -> Type:
+        """A call of a function whose parameters may mention type variables.
+
+        Arguments other than closures go first and bind the type variables; then
+        each closure is checked knowing its parameter types (``map(v, |x| ...)``
+        learns x's type from v); finally every argument is compared with its
+        parameter, the variables replaced by what they were bound to.
+        """
+        generic = any(has_type_vars(t) for _, t in params) or has_type_vars(result)
+        if len(expr.args) != len(params):
+            self._args(expr, scope)
+            shown = ", ".join(f"{n}: {t}" for n, t in params)
             self.error(
                 expr.span,
-                f"'{sig.name}' takes {_n(len(params), 'argument')}, but {_given(len(actual))}",
-                f"signature: {sig.name}({', '.join(f'{n}: {t}' for n, t in sig.params)})",
+                f"'{name}' takes {_n(len(params), 'argument')}, but {_given(len(expr.args))}",
+                f"signature: {name}({shown})",
             )
-            return sig.result
-        for index, ((param_name, wanted), got) in enumerate(zip(sig.params, actual, strict=True)):
-            if not compatible(wanted, got):
-                hint = None
-                if isinstance(wanted, OptionType) and compatible(wanted.inner, got):
-                    hint = "wrap the value in Some(...), or pass None"
-                self.error(
-                    expr.args[index].span,
-                    f"argument '{param_name}' of '{sig.name}' must be {wanted}, found {got}",
-                    hint,
+            return substitute(result, {}) if generic else result
+        bindings: dict = {}
+        self._bindings = {}
+        actual: list[Type] = [ANY] * len(params)
+        order = sorted(range(len(params)), key=lambda i: isinstance(expr.args[i], ast.Closure))
+        for index in order:
+            wanted = params[index][1]
+            hint = substitute(wanted, bindings) if generic else wanted
+            actual[index] = self.expr(expr.args[index], scope, hint)
+            if generic:
+                unify(wanted, actual[index], bindings)
+        for index, ((param_name, wanted), got) in enumerate(zip(params, actual, strict=True)):
+            concrete = substitute(wanted, bindings) if generic else wanted
+            if compatible(concrete, got):
+                continue
+            hint = None
+            if isinstance(concrete, OptionType) and compatible(concrete.inner, got):
+                hint = "wrap the value in Some(...), or pass None"
+            else:
+                hint = _option_hint(got, concrete)
+            where = f"argument '{param_name}'" if not param_name.startswith("#") else "argument"
+            message = f"{where} of '{name}' must be {concrete}, found {got}"
+            if concrete != wanted:
+                bound = ", ".join(
+                    f"{v} = {t}" for v, t in bindings.items() if str(v) in str(wanted)
                 )
-        return sig.result
+                message += f" (it is declared {wanted}; here {bound})" if bound else ""
+            self.error(expr.args[index].span, message, hint)
+        self._bindings = {var.name: t for var, t in bindings.items()}
+        return substitute(result, bindings) if generic else result
 
     def _call_builtin(self, expr: ast.Call, scope: Scope, builtin) -> Type:
         actual = self._args(expr, scope)
@@ -378,7 +544,10 @@ class ExprChecker:
                 self.error(
                     expr.span,
                     f"operator '{op}' cannot compare {left} and {right}",
-                    _mix_hint(left, right) or "ordering works on Int, Float and String",
+                    _mix_hint(left, right)
+                    or _option_hint(left, right)
+                    or _option_hint(right, left)
+                    or "ordering works on Int, Float and String",
                 )
             return BOOL
         if op == "+" and left == STRING and right == STRING:
@@ -386,7 +555,8 @@ class ExprChecker:
         if left == right and is_numeric(left):
             return left
         verb = _VERBS.get(op, f"apply '{op}' to")
-        self.error(expr.span, f"cannot {verb} {left} and {right}", _mix_hint(left, right))
+        hint = _mix_hint(left, right) or _option_hint(left, right) or _option_hint(right, left)
+        self.error(expr.span, f"cannot {verb} {left} and {right}", hint)
         return ANY
 
     def _if(self, expr: ast.If, scope: Scope, expected: Type | None) -> Type:
@@ -453,6 +623,19 @@ def _mix_hint(left: Type, right: Type) -> str | None:
     if STRING in (left, right):
         return "'+' joins two Strings; convert the other side with to_string(...)"
     return None
+
+
+def _option_hint(found: Type, wanted: Type | None = None) -> str | None:
+    """``Option<Float>`` where a Float is wanted: say how to get at the value."""
+    if not isinstance(found, OptionType):
+        return None
+    wants_other = wanted is not None and not isinstance(wanted, AnyType | TupleType)
+    if wants_other and not compatible(wanted, found.inner):
+        return None
+    return (
+        f"the value is an {found}: take it out with unwrap_or(x, default), "
+        "or match on Some(v) / None"
+    )
 
 
 def _given(count: int) -> str:

@@ -18,6 +18,7 @@ from medlang.lang.types import (
     AnyType,
     EnumType,
     OptionType,
+    TupleType,
     Type,
 )
 
@@ -44,6 +45,19 @@ def check_pattern(
     if isinstance(subject, AnyType):
         if isinstance(pattern, ast.PSome):
             check_pattern(m, pattern.inner, ANY, bindings, make_var)
+        elif isinstance(pattern, ast.PTuple):
+            for item in pattern.items:
+                check_pattern(m, item, ANY, bindings, make_var)
+        return
+    if isinstance(pattern, ast.PTuple):
+        if not isinstance(subject, TupleType) or len(subject.items) != len(pattern.items):
+            m.error(
+                pattern.span,
+                f"a pattern of {len(pattern.items)} parts cannot match a value of type {subject}",
+            )
+            return
+        for item, item_type in zip(pattern.items, subject.items, strict=True):
+            check_pattern(m, item, item_type, bindings, make_var)
         return
     if isinstance(pattern, ast.PVariant):
         _check_variant(m, pattern, subject)
@@ -91,6 +105,8 @@ def _binds(pattern: ast.Pattern) -> bool:
         return True
     if isinstance(pattern, ast.PSome):
         return _binds(pattern.inner)
+    if isinstance(pattern, ast.PTuple):
+        return any(_binds(item) for item in pattern.items)
     return False
 
 
@@ -141,6 +157,8 @@ def _flatten(pattern: ast.Pattern) -> list[ast.Pattern]:
 
 
 def _irrefutable(pattern: ast.Pattern) -> bool:
+    if isinstance(pattern, ast.PTuple):
+        return all(_irrefutable(item) for item in pattern.items)
     return isinstance(pattern, ast.PWildcard | ast.PBind)
 
 

@@ -20,7 +20,16 @@ from medlang.lang.builtins import BUILTINS, Builtin, BuiltinFailure, show
 from medlang.lang.diagnostics import MedLangRuntimeError, line_of
 from medlang.lang.externs import ExternContext, ExternFailure, lookup_extern
 from medlang.lang.modules import LoadedModule
-from medlang.lang.values import INT_MAX, INT_MIN, NONE, EnumValue, Record, Some, Value
+from medlang.lang.values import (
+    INT_MAX,
+    INT_MIN,
+    NONE,
+    EnumValue,
+    Record,
+    Some,
+    TupleValue,
+    Value,
+)
 
 MAX_CALL_DEPTH = 1000
 
@@ -152,6 +161,38 @@ class _Output:
         self.stdout = stdout
 
 
+class Closure:
+    """A closure value: its code, the variables it captured (copied when it was
+    made) and the module it was written in; builtins call it like a function."""
+
+    __slots__ = ("node", "env", "module", "interpreter")
+
+    def __init__(self, node: ast.Closure, env: dict, module: LoadedModule, interpreter) -> None:
+        self.node = node
+        self.env = env
+        self.module = module
+        self.interpreter = interpreter
+
+    def __call__(self, *args: Value) -> Value:
+        return self.interpreter.call_closure(self, args)
+
+
+class FunctionValue:
+    """A named function used as a value (``map(v, double)``)."""
+
+    __slots__ = ("ref", "interpreter")
+
+    def __init__(self, ref: FnRef, interpreter) -> None:
+        self.ref = ref
+        self.interpreter = interpreter
+
+    def __call__(self, *args: Value) -> Value:
+        return self.interpreter.call_function(self.ref, list(args))
+
+
+_VARIABLE = object()  # a call of a variable holding a closure or function
+
+
 # ---- values -------------------------------------------------------------------------
 def values_equal(a: Value, b: Value) -> bool:
     """Structural equality; records compare by fields whatever their type name."""
@@ -180,8 +221,12 @@ class Interpreter:
         stdout: TextIO,
         registry_root: Path | Callable[[], Path],
         record_names: Mapping[ast.RecordLit, str] | None = None,
+        check_result=None,
     ) -> None:
         self.functions = link_functions(modules)
+        self.captures = check_result.captures if check_result is not None else {}
+        self.variable_calls = check_result.variable_calls if check_result is not None else set()
+        self.float_sums = check_result.float_sums if check_result is not None else set()
         self.output = _Output(stdout)
         self._registry_root = registry_root
         self._extern_ctx: ExternContext | None = None
@@ -201,7 +246,10 @@ class Interpreter:
             ast.EnumRef: lambda e, s: EnumValue(e.enum, e.variant),
             ast.VectorLit: lambda e, s: tuple(self.eval(i, s) for i in e.items),
             ast.RecordLit: self._record,
+            ast.TupleLit: lambda e, s: TupleValue(self.eval(i, s) for i in e.items),
             ast.Field: self._field,
+            ast.TupleField: lambda e, s: self.eval(e.target, s)[e.index],
+            ast.Closure: self._closure,
             ast.Index: self._index,
             ast.Call: self._call,
             ast.Unary: self._unary,
@@ -240,6 +288,34 @@ class Interpreter:
             raise
         self.frames.pop()
         return result
+
+    def call_closure(self, closure: Closure, args: tuple) -> Value:
+        frames = self.frames
+        if len(frames) >= MAX_CALL_DEPTH:
+            self.fail(f"recursion too deep (more than {MAX_CALL_DEPTH} nested calls)", None)
+        node = closure.node
+        variables = dict(closure.env)
+        for param, arg in zip(node.params, args, strict=True):
+            variables[param.name] = arg
+        frames.append(_Frame("closure", closure.module))
+        try:
+            if type(node.body) is ast.Block:
+                result = self.block(node.body, Scope(None, variables))
+            else:
+                result = self.eval(node.body, Scope(None, variables))
+        except _Return as ret:
+            result = ret.value
+        except RecursionError:
+            raise
+        except BaseException:
+            frames.pop()
+            raise
+        frames.pop()
+        return result
+
+    def _closure(self, expr: ast.Closure, scope: Scope) -> Value:
+        env = {name: scope.lookup(name) for name in self.captures.get(expr, ())}
+        return Closure(expr, env, self.frames[-1].module, self)
 
     def _call_extern(self, ref: FnRef, args: list[Value], span: Span | None) -> Value:
         function = lookup_extern(ref.module.name, ref.decl.name)
@@ -299,6 +375,9 @@ class Interpreter:
             return self.eval(block.tail, inner) if block.tail is not None else None
 
     def _let(self, stmt: ast.Let, scope: Scope) -> None:
+        if stmt.pattern is not None:
+            _destructure(stmt.pattern, self.eval(stmt.value, scope), scope.vars)
+            return
         scope.vars[stmt.name] = self.eval(stmt.value, scope)
 
     def _assign(self, stmt: ast.Assign, scope: Scope) -> None:
@@ -328,10 +407,19 @@ class Interpreter:
 
     def _for(self, stmt: ast.For, scope: Scope) -> None:
         items = self.eval(stmt.iterable, scope)
+        pattern = stmt.pattern
         if isinstance(items, dict):
-            items = sorted(items)  # a map's keys, in the order keys() gives them
+            if pattern is not None:  # `for (key, value) in map`, ordered by key as keys() is
+                items = [TupleValue((key, items[key])) for key in sorted(items)]
+            else:
+                items = sorted(items)  # a map's keys, in the order keys() gives them
         for item in items:
-            with Scope(scope, {stmt.var: item}) as inner:
+            if pattern is not None:
+                variables: dict = {}
+                _destructure(pattern, item, variables)
+            else:
+                variables = {stmt.var: item}
+            with Scope(scope, variables) as inner:
                 try:
                     self.block(stmt.body, inner)
                 except _Break:
@@ -372,6 +460,9 @@ class Interpreter:
         try:
             return scope.lookup(expr.name)
         except KeyError:
+            ref = self.functions.get(self.frames[-1].module, {}).get(expr.name)
+            if ref is not None:
+                return FunctionValue(ref, self)
             self.fail(f"unknown variable '{expr.name}'", expr.span)
 
     def _record(self, expr: ast.RecordLit, scope: Scope) -> Value:
@@ -410,8 +501,13 @@ class Interpreter:
             frame.call_span = expr.span
         if isinstance(target, FnRef):
             return self.call_function(target, args, expr.span)
+        if target is _VARIABLE:
+            return scope.lookup(expr.name)(*args)
         try:
-            return target.function(self.output, *args)
+            result = target.function(self.output, *args)
+            if type(result) is int and result == 0 and expr in self.float_sums:
+                return 0.0  # the sum of no Floats
+            return result
         except BuiltinFailure as failure:
             self.fail(f"{expr.name}: {failure}", expr.span)
         except (TypeError, ValueError, OverflowError, ZeroDivisionError) as error:
@@ -419,6 +515,9 @@ class Interpreter:
 
     def _resolve(self, expr: ast.Call) -> FnRef | Builtin:
         module = self.frames[-1].module
+        if expr in self.variable_calls:
+            self._calls[expr] = _VARIABLE
+            return _VARIABLE
         target = self.functions.get(module, {}).get(expr.name) or BUILTINS.get(expr.name)
         if target is None:
             self.fail(f"unknown function '{expr.name}'", expr.name_span)
@@ -500,6 +599,16 @@ class Interpreter:
         self.fail(f"no match arm matches {show(subject, False)}", expr.subject.span)
 
 
+def _destructure(pattern: ast.Pattern, value: Value, variables: dict[str, Value]) -> None:
+    """Bind ``let (a, (b, _)) = value``; the checker has made sure the shapes agree."""
+    kind = type(pattern)
+    if kind is ast.PBind:
+        variables[pattern.name] = value
+    elif kind is ast.PTuple:
+        for part, item in zip(pattern.items, value, strict=True):
+            _destructure(part, item, variables)
+
+
 def _matches(pattern: ast.Pattern, value: Value, bindings: dict[str, Value]) -> bool:
     kind = type(pattern)
     if kind is ast.PWildcard:
@@ -517,4 +626,8 @@ def _matches(pattern: ast.Pattern, value: Value, bindings: dict[str, Value]) -> 
         return type(value) is type(pattern.value) and value == pattern.value
     if kind is ast.POr:
         return any(_matches(alt, value, bindings) for alt in pattern.alternatives)
+    if kind is ast.PTuple:
+        return all(
+            _matches(part, item, bindings) for part, item in zip(pattern.items, value, strict=True)
+        )
     return False

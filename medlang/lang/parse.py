@@ -264,7 +264,7 @@ class _AstBuilder:
                     if first is None:
                         first = child_first
                     last = child_last
-            if node.data == "atom":  # `( expr )`: the parentheses only group
+            if node.data == "s_atom":  # `( expr )`: the parentheses only group
                 return children[0], first, last
             span = None
             if first is not None:
@@ -360,14 +360,29 @@ class _AstBuilder:
         return ast.TypeDecl(str(name), type_expr, _tspan(name), _span(meta))
 
     def fn_decl(self, meta, children):
-        name, params, *rest = children
+        name, type_params, params, *rest = self._with_type_params(children)
         return_type = rest[0] if len(rest) == 2 else None
-        return ast.FnDecl(str(name), params, return_type, rest[-1], _tspan(name), _span(meta))
+        return ast.FnDecl(
+            str(name), params, return_type, rest[-1], _tspan(name), _span(meta), type_params
+        )
 
     def extern_decl(self, meta, children):
-        name, params, *rest = children
+        name, type_params, params, *rest = self._with_type_params(children)
         return_type = rest[0] if rest else None
-        return ast.FnDecl(str(name), params, return_type, None, _tspan(name), _span(meta))
+        return ast.FnDecl(
+            str(name), params, return_type, None, _tspan(name), _span(meta), type_params
+        )
+
+    @staticmethod
+    def _with_type_params(children):
+        """[name, (type params)?, params, ...] -> [name, type params (maybe ()), params, ...]"""
+        if len(children) > 1 and isinstance(children[1], _TypeParams):
+            return [children[0], children[1].names, *children[2:]]
+        return [children[0], (), *children[1:]]
+
+    def type_params(self, meta, children):
+        names = [c for c in children if c.type == "NAME"]
+        return _TypeParams(tuple((str(n), _tspan(n)) for n in names))
 
     def params(self, meta, children):
         return tuple(children)
@@ -390,6 +405,18 @@ class _AstBuilder:
 
     def type_record(self, meta, children):
         return ast.RecordTypeExpr(tuple(children), _span(meta))
+
+    def type_fn(self, meta, children):
+        return ast.FnTypeExpr(children[0], None, _span(meta))
+
+    def type_fn_result(self, meta, children):
+        return ast.FnTypeExpr(children[0], children[1], _span(meta))
+
+    def fn_type_params(self, meta, children):
+        return tuple(children)
+
+    def type_tuple(self, meta, children):
+        return ast.TupleTypeExpr(tuple(children), _span(meta))
 
     def field_type(self, meta, children):
         name, type_expr = children
@@ -414,6 +441,15 @@ class _AstBuilder:
         mutable = keyword.type == "VAR"
         return ast.Let(str(name), mutable, declared, rest[-1], _tspan(name), _span(meta))
 
+    def let_tuple(self, meta, children):
+        keyword, pattern, *rest = children
+        declared = rest[0] if len(rest) == 2 else None
+        mutable = keyword.type == "VAR"
+        return ast.Let("", mutable, declared, rest[-1], pattern.span, _span(meta), pattern)
+
+    def tuple_pat(self, meta, children):
+        return ast.PTuple(tuple(children), _span(meta))
+
     def assign_stmt(self, meta, children):
         name, value = children
         return ast.Assign(str(name), value, _tspan(name), _span(meta))
@@ -421,6 +457,10 @@ class _AstBuilder:
     def for_stmt(self, meta, children):
         var, iterable, body = children
         return ast.For(str(var), iterable, body, _tspan(var), _span(meta))
+
+    def for_tuple(self, meta, children):
+        pattern, iterable, body = children
+        return ast.For("", iterable, body, pattern.span, _span(meta), pattern)
 
     def while_stmt(self, meta, children):
         condition, body = children
@@ -492,6 +532,33 @@ class _AstBuilder:
     def args(self, meta, children):
         return tuple(children)
 
+    def method_call(self, meta, children):
+        target, name, args = children
+        return ast.Call(str(name), (target, *args), _tspan(name), _span(meta), method=True)
+
+    def tuple_field(self, meta, children):
+        target, index = children
+        return ast.TupleField(target, self._int(index), _tspan(index), _span(meta))
+
+    def tuple_lit(self, meta, children):
+        return ast.TupleLit(tuple(children), _span(meta))
+
+    def closure(self, meta, children):
+        params, *rest = children
+        return_type = rest[0] if len(rest) == 2 else None
+        return ast.Closure(params, return_type, rest[-1], _span(meta))
+
+    def closure0(self, meta, children):
+        children = [c for c in children if not isinstance(c, Token)]  # the `||`
+        return self.closure(meta, [(), *children])
+
+    def closure_params(self, meta, children):
+        return tuple(children)
+
+    def closure_param(self, meta, children):
+        name, *rest = children
+        return ast.ClosureParam(str(name), rest[0] if rest else None, _span(meta))
+
     def int_lit(self, meta, children):
         literal = ast.IntLit(self._int(children[0], negated=True), _span(meta))
         if literal.value > INT_MAX:
@@ -553,6 +620,9 @@ class _AstBuilder:
     def pat_none(self, meta, children):
         return ast.PNone(_span(meta))
 
+    def pat_tuple(self, meta, children):
+        return ast.PTuple(tuple(children), _span(meta))
+
     def pat_name(self, meta, children):
         name = str(children[0])
         if name == "_":
@@ -603,6 +673,13 @@ class _AstBuilder:
                 out.append(ch)
                 i += 1
         return "".join(out)
+
+
+class _TypeParams:
+    __slots__ = ("names",)
+
+    def __init__(self, names: tuple[tuple[str, Span], ...]) -> None:
+        self.names = names
 
 
 class _OpenBlocklike:

@@ -8,6 +8,8 @@ Bool              bool
 String            str
 Unit              None
 Vector<T>         tuple (vectors are immutable; ``push`` returns a new one)
+(A, B)            TupleValue, a subclass of tuple (so equality and hashing agree)
+fn(A) -> B        a Python callable: a closure or a function as a value
 Option<T>         Some(value) or NONE
 Map<String, T>    dict[str, value] (insertion ordered; treat as immutable)
 record            Record(type_name, fields)
@@ -65,6 +67,12 @@ class Record:
 
     def __hash__(self) -> int:  # records may be compared, rarely hashed
         return hash((self.type_name, tuple(self.fields)))
+
+
+class TupleValue(tuple):
+    """A MedLang tuple ``(a, b)``; a distinct class so it shows as ``(a, b)``."""
+
+    __slots__ = ()
 
 
 @dataclass(frozen=True, slots=True)
