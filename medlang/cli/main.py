@@ -12,6 +12,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -32,6 +33,8 @@ _LAZY_COMMANDS: dict[str, str] = {
     "train-policy-rl": "medlang.cli.produce:train_policy_rl",
     "eval-policy-rl": "medlang.cli.produce:eval_policy_rl",
     "ui": "medlang.cli.web:ui",
+    "config-schema": "medlang.cli.schema:config_schema",
+    "registry": "medlang.cli.registry:registry",
 }
 
 
@@ -48,15 +51,27 @@ class App:
 
 
 class LazyGroup(click.Group):
-    """A group whose subcommands are imported when invoked (``lazy_commands``:
-    name -> "module:attribute"; the root's by default)."""
+    """A group whose commands are imported only when invoked (``lazy_commands``:
+    name -> "module:attribute"); unknown names get a did-you-mean."""
 
-    def __init__(self, *args, lazy_commands: dict[str, str] | None = None, **kwargs) -> None:
+    def __init__(self, *args: Any, lazy_commands: dict[str, str] | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.lazy_commands = _LAZY_COMMANDS if lazy_commands is None else lazy_commands
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(set(super().list_commands(ctx)) | self._available())
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name = click.utils.make_str(args[0]) if args else ""
+        if args and self.get_command(ctx, name) is None and not name.startswith("-"):
+            from medlang.suggest import closest
+
+            match = closest(name, self.list_commands(ctx))
+            hint = f" Did you mean {match!r}?" if match else ""
+            ctx.fail(f"No such command {name!r}.{hint}")
+        return super().resolve_command(ctx, args)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         command = super().get_command(ctx, cmd_name)
@@ -87,15 +102,53 @@ class LazyGroup(click.Group):
 @click.option(
     "--registry",
     "registry_root",
-    type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
     default=None,
-    help="Registry directory (default: $MEDLANG_REGISTRY or ~/.medlang/registry).",
+    help="Registry directory, or an archive file to read (default: $MEDLANG_REGISTRY "
+    "or ~/.medlang/registry).",
 )
 @click.version_option(version=__version__, prog_name="mlc")
 @click.pass_context
-def cli(ctx: click.Context, registry_root: Path | None) -> None:
-    """MedLang toolchain: run MedLang programs, produce runs, query the run registry."""
-    ctx.obj = App(registry_root=(registry_root or default_registry_root()).expanduser())
+def cli(ctx: click.Context, registry_root: str | None) -> None:
+    """MedLang toolchain: run MedLang programs, produce runs, query the run registry.
+
+    \b
+    Examples:
+      mlc demo                                   # a few seconds, in a registry of its own
+      mlc runs list -n 5
+      mlc --registry ./reg runs show 6a14c8a2
+      mlc run-evidence --file trial.medlang --out result.json --seed 7 --log
+
+    Shell completion (bash; zsh and fish alike, see the README):
+      eval "$(_MLC_COMPLETE=bash_source mlc)"
+    """
+    ctx.obj = App(registry_root=_registry_root(registry_root))
+
+
+def _registry_root(option: str | None) -> Path:
+    """The registry the user means; an empty name, or a path that is neither a
+    directory nor an archive file, is an error naming where it came from."""
+    from medlang.registry.paths import ENV_VARIABLE, is_archive_file
+
+    if option is not None:
+        source, text = "--registry", option
+    else:
+        source, text = f"${ENV_VARIABLE}", os.environ.get(ENV_VARIABLE)
+        if text is None:
+            return default_registry_root()
+    if not text.strip():
+        raise click.UsageError(
+            f"{source} is empty; name a registry directory"
+            + (f" (or unset {ENV_VARIABLE} for ~/.medlang/registry)" if option is None else "")
+        )
+    root = Path(text).expanduser()
+    try:
+        usable = not root.exists() or root.is_dir() or is_archive_file(root)
+    except OSError as error:
+        raise click.UsageError(f"{source} {root}: {error.strerror or error}") from None
+    if not usable:
+        raise click.UsageError(f"{source} {root} is not a directory (nor a registry archive)")
+    return root
 
 
 def main(argv: list[str] | None = None) -> None:

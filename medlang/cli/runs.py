@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 import click
 
 from medlang.cli.main import LazyGroup, quiet_stdout
-from medlang.registry.errors import InvalidIdError, RegistryError, UnknownKindError
+from medlang.registry.errors import InvalidIdError, RegistryError, UnknownKindError, note
 from medlang.registry.guard import refuse_registry_output
 from medlang.registry.kinds import ArtifactKind, RunKind
 from medlang.registry.paths import default_registry_root
@@ -28,6 +28,8 @@ from medlang.registry.redact import REDACTED
 from medlang.registry.storage import JsonObject, Order
 from medlang.registry.store import Registry
 from medlang.registry.timestamps import parse_timestamp
+from medlang.registry.views import artifact_view, run_view, run_views
+from medlang.suggest import did_you_mean
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -61,7 +63,25 @@ def _user_errors(command: F) -> F:
 def _registry(ctx: click.Context) -> Registry:
     app = ctx.find_root().obj
     root = getattr(app, "registry_root", None) or default_registry_root()
-    return Registry(root)
+    return Registry.open(root)
+
+
+def _registry_to_read(ctx: click.Context) -> Registry | None:
+    """The registry, or None (after saying so on stderr) when its directory does not
+    exist: a read command then shows an empty result and exits 0."""
+    registry = _registry(ctx)
+    if not registry.root.exists():
+        note(f"no registry at {registry.root}")
+        return None
+    return registry
+
+
+def _registry_with_runs(ctx: click.Context) -> Registry:
+    """The registry a command needs a run from: a missing one is an error."""
+    registry = _registry(ctx)
+    if not registry.root.exists():
+        raise RegistryError(f"no registry at {registry.root}")
+    return registry
 
 
 def _kind_option(kinds: type[RunKind] | type[ArtifactKind], what: str) -> Callable[[F], F]:
@@ -73,13 +93,18 @@ def _kind_option(kinds: type[RunKind] | type[ArtifactKind], what: str) -> Callab
         name = by_lower_name.get(value.strip().lower())
         if name is None:
             valid = ", ".join(kinds.names())
-            raise InputError(f"unknown {what[:-1]} kind {value!r}; valid kinds: {valid}")
+            hint = did_you_mean(value, kinds.names())
+            raise InputError(f"unknown {what[:-1]} kind {value!r}; valid kinds: {valid}{hint}")
         return name
+
+    def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+        return [name for name in kinds.names() if name.lower().startswith(incomplete.lower())]
 
     return click.option(
         "--kind",
         metavar="KIND",
         callback=parse,
+        shell_complete=complete,
         default=None,
         help=f"Only {what} of this kind (any case): {', '.join(kinds.names())}.",
     )
@@ -98,8 +123,53 @@ def _limit_option(what: str) -> Callable[[F], F]:
 
 
 _json_option = click.option(
-    "--json", "as_json", is_flag=True, help="One compact JSON record per line (for jq)."
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="One compact JSON record per line (for jq); nothing else on stdout.",
 )
+
+
+def _complete_run_id(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    return _complete_id(ctx, "run", incomplete)
+
+
+def _complete_artifact_id(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    return _complete_id(ctx, "artifact", incomplete)
+
+
+def _complete_id(ctx: click.Context, what: str, incomplete: str) -> list[str]:
+    """Ids starting with what was typed (shell completion: never an error)."""
+    from medlang.registry.storage import Table
+
+    try:
+        root = ctx.find_root()
+        named = getattr(root.obj, "registry_root", None) or root.params.get("registry_root")
+        registry = Registry.open(Path(named).expanduser() if named else default_registry_root())
+        prefix = incomplete.strip().lower()
+        table = Table.RUNS if what == "run" else Table.ARTIFACTS
+        return registry.store.ids_with_prefix(table, prefix, 50)
+    except Exception:  # completion must never print a traceback into the shell
+        return []
+
+
+def _id_argument(what: str) -> Callable[[F], F]:
+    """The id as a positional argument, with ``--id`` still accepted (see ``_one_id``)."""
+    complete = _complete_run_id if what == "run" else _complete_artifact_id
+
+    def decorate(command: F) -> F:
+        command = click.option(
+            "--id",
+            "id_option",
+            metavar="ID",
+            shell_complete=complete,
+            help=f"The {what} id (or a unique prefix): the same as the argument.",
+        )(command)
+        return click.argument("id_argument", metavar="ID", required=False, shell_complete=complete)(
+            command
+        )
+
+    return decorate
 
 
 # --- mlc runs ----------------------------------------------------------------
@@ -109,19 +179,26 @@ _json_option = click.option(
 _LAZY_RUNS_COMMANDS = {
     "lineage": "medlang.cli.provenance:lineage",
     "export": "medlang.cli.provenance:export",
+    "tag": "medlang.cli.annotate:tag_run",
+    "note": "medlang.cli.annotate:note_run",
+    "delete": "medlang.cli.annotate:delete_run",
+    "restore": "medlang.cli.annotate:restore_run",
+    "archive": "medlang.cli.archive:archive_runs",
+    "import": "medlang.cli.archive:import_runs",
 }
 
 
 @click.group(cls=LazyGroup, lazy_commands=_LAZY_RUNS_COMMANDS)
 def runs() -> None:
-    """Query the runs in the registry.
+    """Query and annotate the runs in the registry.
 
     \b
     Examples:
       mlc runs list --kind EvidenceHybrid -n 5 -v
       mlc runs list --json | jq .metrics
       mlc runs show 6a14c8a2
-      mlc runs export-config --id 6a14c8a2 --out rerun/config.json
+      mlc runs export-config 6a14c8a2 --out rerun/config.json
+      mlc runs tag 6a14c8a2 paper=fig3
       mlc runs lineage 6a14c8a2 --dot | dot -Tsvg > lineage.svg
       mlc runs export 6a14c8a2 --format ro-crate --out crate/
     """
@@ -131,93 +208,120 @@ def runs() -> None:
 @_kind_option(RunKind, "runs")
 @_limit_option("runs")
 @click.option("-v", "--verbose", is_flag=True, help="Add module and git commit columns.")
+@click.option("--all", "include_hidden", is_flag=True, help="Include deleted and archived runs.")
 @_json_option
 @click.pass_context
 @_user_errors
 def list_runs(
-    ctx: click.Context, kind: str | None, limit: int, verbose: bool, as_json: bool
+    ctx: click.Context,
+    kind: str | None,
+    limit: int,
+    verbose: bool,
+    include_hidden: bool,
+    as_json: bool,
 ) -> None:
-    """List runs, newest first."""
-    registry = _registry(ctx)
-    records = registry.runs_json(kind=kind, order=Order.NEWEST, limit=limit)
+    """List runs, newest first (deleted and archived ones only with --all).
+
+    \b
+    Examples:
+      mlc runs list -n 5
+      mlc runs list --kind SurrogateEval --json | jq -r '[.id, .metrics.rmse] | @tsv'
+      mlc runs list --all        # deleted and archived runs too, marked as such
+    """
+    registry = _registry_to_read(ctx)
+    records = []
+    if registry is not None:
+        records = registry.runs_json(
+            kind=kind, order=Order.NEWEST, limit=limit, include_hidden=include_hidden
+        )
     if as_json:
-        for record in records:
-            click.echo(_compact(record))
+        for view in run_views(registry, records) if registry else []:
+            click.echo(_compact(view))
         return
     if not records:
         click.echo("No runs found")
         return
+    hidden = registry.hidden_runs(kind) if include_hidden else {}
     headers = ["Run ID", "Kind", "Started (UTC)", "Program", "Project"]
     if verbose:
         headers += ["Module", "Git"]
-    rows = [_run_row(record, verbose) for record in records]
+    rows = [_run_row(record, verbose, hidden.get(record["id"])) for record in records]
     click.echo(_table(headers, rows))
-    click.echo(f"\nShowing {len(records)} of {registry.count_runs(kind)} runs")
+    total = registry.count_runs(kind, include_hidden=include_hidden)
+    click.echo(f"\nShowing {len(records)} of {total} runs")
 
 
 @runs.command("show")
-@click.argument("run_id", metavar="[ID]", required=False)
-@click.option("--id", "id_option", metavar="ID", help="The run id (or a unique prefix of it).")
-@click.option(
-    "--json", "as_json", is_flag=True, help="The run and its artifacts as one compact JSON object."
-)
+@_id_argument("run")
+@click.option("--json", "as_json", is_flag=True, help="The run as one compact JSON line (for jq).")
 @click.pass_context
 @_user_errors
-def show_run(ctx: click.Context, run_id: str | None, id_option: str | None, as_json: bool) -> None:
-    """Show one run as JSON, with its artifacts. ID may be a unique prefix (4+ characters)."""
-    registry = _registry(ctx)
-    record = _find_run(registry, _one_id(run_id, id_option))
-    artifact_ids = record.get("artifacts") or []
-    artifacts = [(artifact_id, registry.artifact_json(artifact_id)) for artifact_id in artifact_ids]
-    if as_json:
-        click.echo(_compact({"run": record, "artifacts": [a for _, a in artifacts if a]}))
-        return
-    click.echo(_pretty(record))
-    if not artifacts:
-        click.echo("\nArtifacts: none")
-        return
-    click.echo(f"\nArtifacts ({len(artifacts)}):")
-    rows = []
-    for artifact_id, artifact in artifacts:
-        if artifact is None:
-            rows.append([artifact_id, "(not found in artifacts.jsonl)", "", ""])
-        else:
-            sha = f"sha256:{artifact['sha256']}" if artifact.get("sha256") else "sha256: -"
-            rows.append([artifact_id, artifact["kind"], artifact.get("path") or "-", sha])
-    click.echo(_table(None, rows, indent="  "))
+def show_run(
+    ctx: click.Context, id_argument: str | None, id_option: str | None, as_json: bool
+) -> None:
+    """Show one run as JSON: the stored record with its artifact records nested under
+    "artifacts", and its "tags", "notes" and "hidden" mark. ID may be a unique prefix
+    (4+ characters), like git.
+
+    \b
+    Examples:
+      mlc runs show 6a14c8a2
+      mlc runs show 6a14c8a2 --json | jq .metrics
+    """
+    registry = _registry_with_runs(ctx)
+    view = run_view(registry, _find_run(registry, _one_id(id_argument, id_option)))
+    click.echo(_compact(view) if as_json else _pretty(view))
 
 
-def _output_file(text: str) -> Path:
+def _output_file(text: str) -> Path | None:
+    """``--out`` as a path; ``-`` (None) is stdout."""
+    if text == "-":
+        return None
     if text.endswith(("/", os.sep)):  # `--out dir/` would otherwise write a file `dir`
         raise click.BadParameter(f"'{text}' is a directory (ends with '/'), not a file")
     return Path(text)
 
 
 @runs.command("export-config")
-@click.option("--id", "run_id", required=True, metavar="ID", help="The run (or a unique prefix).")
+@_id_argument("run")
 @click.option(
     "--out",
-    required=True,
-    type=click.Path(dir_okay=False),  # text: Path("dir/") would drop the "/"
+    default="-",
+    show_default=True,
+    type=click.Path(dir_okay=False, allow_dash=True),  # text: Path("dir/") would drop the "/"
     callback=lambda ctx, param, value: _output_file(value),
-    help="Where to write the config (parent directories are created).",
+    help="Where to write the config (parent directories are created); - is stdout.",
 )
 @click.pass_context
 @_user_errors
-def export_config(ctx: click.Context, run_id: str, out: Path) -> None:
-    """Write a run's config as pretty JSON, ready to pass back to the command that made it."""
-    registry = _registry(ctx)
-    refuse_registry_output(out, registry.root, "--out")
-    record = _find_run(registry, run_id)
+def export_config(
+    ctx: click.Context, id_argument: str | None, id_option: str | None, out: Path | None
+) -> None:
+    """Write a run's config as pretty JSON, ready to pass back to the command that made it
+    (its --config).
+
+    \b
+    Examples:
+      mlc runs export-config 6a14c8a2 --out rerun/config.json
+      mlc runs export-config 6a14c8a2 | jq .seed
+    """
+    registry = _registry_with_runs(ctx)
+    if out is not None:
+        refuse_registry_output(out, registry.root, "--out")
+    record = _find_run(registry, _one_id(id_argument, id_option))
     config = record.get("config", {})
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        _write_text(out, _pretty(config) + "\n")
-    except OSError as error:
-        where = f" ({error.filename})" if error.filename and error.filename != str(out) else ""
-        message = f"cannot write {out}: {error.strerror or error}{where}"
-        raise click.ClickException(message) from None
-    click.echo(f"Wrote the config of run {record['id']} to {out}")
+    text = _pretty(config) + "\n"
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            _write_text(out, text)
+        except OSError as error:
+            where = f" ({error.filename})" if error.filename and error.filename != str(out) else ""
+            message = f"cannot write {out}: {error.strerror or error}{where}"
+            raise click.ClickException(message) from None
+        click.echo(f"Wrote the config of run {record['id']} to {out}", err=True)
     redacted = _redacted_keys(config)
     if redacted:
         click.echo(
@@ -256,10 +360,10 @@ def _find_run(registry: Registry, id_or_prefix: str) -> JsonObject:
     return record
 
 
-def _run_row(record: JsonObject, verbose: bool) -> list[str]:
+def _run_row(record: JsonObject, verbose: bool, hidden: str | None = None) -> list[str]:
     row = [
         record["id"],
-        record["kind"],
+        record["kind"] + (f" ({hidden})" if hidden else ""),
         _time(record.get("started_at")),
         record.get("evidence_program") or "-",
         _short_path(record.get("project_root")),
@@ -276,7 +380,13 @@ def _run_row(record: JsonObject, verbose: bool) -> list[str]:
 
 @click.group()
 def artifacts() -> None:
-    """Query the artifacts (result files, models, policies, reports) in the registry."""
+    """Query the artifacts (result files, models, policies, reports) in the registry.
+
+    \b
+    Examples:
+      mlc artifacts list --kind SurrogateModel
+      mlc artifacts show 0c9e1f2a --json | jq .sha256
+    """
 
 
 @artifacts.command("list")
@@ -286,12 +396,20 @@ def artifacts() -> None:
 @click.pass_context
 @_user_errors
 def list_artifacts(ctx: click.Context, kind: str | None, limit: int, as_json: bool) -> None:
-    """List artifacts, newest first."""
-    registry = _registry(ctx)
-    records = registry.artifacts_json(kind=kind, order=Order.NEWEST, limit=limit)
+    """List artifacts, newest first.
+
+    \b
+    Examples:
+      mlc artifacts list -n 5
+      mlc artifacts list --kind RLPolicy --json | jq -r .path
+    """
+    registry = _registry_to_read(ctx)
+    records = []
+    if registry is not None:
+        records = registry.artifacts_json(kind=kind, order=Order.NEWEST, limit=limit)
     if as_json:
         for record in records:
-            click.echo(_compact(record))
+            click.echo(_compact(artifact_view(registry, record)))
         return
     if not records:
         click.echo("No artifacts found")
@@ -312,28 +430,31 @@ def list_artifacts(ctx: click.Context, kind: str | None, limit: int, as_json: bo
 
 
 @artifacts.command("show")
-@click.argument("artifact_id", metavar="[ID]", required=False)
-@click.option("--id", "id_option", metavar="ID", help="The artifact id (or a unique prefix).")
+@_id_argument("artifact")
+@click.option(
+    "--json", "as_json", is_flag=True, help="The artifact as one compact JSON line (for jq)."
+)
 @click.pass_context
 @_user_errors
-def show_artifact(ctx: click.Context, artifact_id: str | None, id_option: str | None) -> None:
-    """Show one artifact as JSON, and the run it was logged with.
+def show_artifact(
+    ctx: click.Context, id_argument: str | None, id_option: str | None, as_json: bool
+) -> None:
+    """Show one artifact as JSON, with the ids of the runs it was logged with under "runs".
 
     ID may be a unique prefix (4+ characters).
+
+    \b
+    Examples:
+      mlc artifacts show 0c9e1f2a
+      mlc artifacts show 0c9e1f2a --json | jq -r .path
     """
-    registry = _registry(ctx)
-    full_id = registry.resolve_artifact_id(_one_id(artifact_id, id_option))
+    registry = _registry_with_runs(ctx)
+    full_id = registry.resolve_artifact_id(_one_id(id_argument, id_option))
     record = registry.artifact_json(full_id)
     if record is None:
         raise RegistryError(f"no artifact with id {full_id!r} in {registry.root}")
-    click.echo(_pretty(record))
-    runs = registry.runs_with_artifact_json(full_id)
-    if not runs:
-        click.echo("\nLogged with run: none")
-        return
-    click.echo(f"\nLogged with run{'s' if len(runs) > 1 else ''}:")
-    rows = [[run["id"], run["kind"], _time(run.get("started_at"))] for run in runs]
-    click.echo(_table(None, rows, indent="  "))
+    view = artifact_view(registry, record)
+    click.echo(_compact(view) if as_json else _pretty(view))
 
 
 # --- rendering ---------------------------------------------------------------

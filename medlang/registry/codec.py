@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from medlang.registry.errors import RegistryError
 from medlang.registry.ids import parse_uuid4
 from medlang.registry.inputs import input_files, normal_sha256
-from medlang.registry.storage import Entry, JsonObject, Table
+from medlang.registry.storage import ANNOTATIONS, Entry, JsonObject, Table
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -46,7 +46,7 @@ def encode(record: BaseModel) -> bytes:
         ) from None
 
 
-def upgrade(table: Table, obj: JsonObject) -> JsonObject:
+def upgrade(table: Table | str, obj: JsonObject) -> JsonObject:
     """Bring a stored object written by an older or other toolchain to the current format.
 
     Format 1 is the first format, so this only spells ids the one way the index
@@ -56,6 +56,8 @@ def upgrade(table: Table, obj: JsonObject) -> JsonObject:
     obj["id"] = _canonical_id(obj.get("id"))
     if table is Table.RUNS and isinstance(obj.get("artifacts"), list):
         obj["artifacts"] = [_canonical_id(artifact) for artifact in obj["artifacts"]]
+    if table == ANNOTATIONS:
+        obj["run_id"] = _canonical_id(obj.get("run_id"))
     return obj
 
 
@@ -70,7 +72,7 @@ def _canonical_id(value: object) -> object:
     return value
 
 
-def decode(table: Table, line: bytes | str) -> JsonObject:
+def decode(table: Table | str, line: bytes | str) -> JsonObject:
     """JSON object of a stored line (upgraded), without model validation."""
     try:
         obj = json.loads(line)
@@ -95,7 +97,7 @@ def _refuse_lone_surrogates(obj: JsonObject) -> None:
         raise ValueError("a string holds a lone UTF-16 surrogate (\\uD800-\\uDFFF)") from None
 
 
-def parse_line(table: Table, line: bytes | str, path: object, lineno: int) -> Any:
+def parse_line(table: Table | str, line: bytes | str, path: object, lineno: int) -> Any:
     """The record stored on one line; ``BadLineError`` naming ``path:lineno`` otherwise."""
     from pydantic import ValidationError
 
@@ -134,9 +136,12 @@ def entry_of(table: Table, record: RunRecord | ArtifactRecord) -> Entry:
     )
 
 
-def model_for(table: Table) -> type[RunRecord] | type[ArtifactRecord]:
-    from medlang.registry.model import ArtifactRecord, RunRecord
+def model_for(table: Table | str) -> type[BaseModel]:
+    """The record model of a log: a ``Table``, or ``ANNOTATIONS``."""
+    from medlang.registry.model import AnnotationRecord, ArtifactRecord, RunRecord
 
+    if table == ANNOTATIONS:
+        return AnnotationRecord
     return RunRecord if table is Table.RUNS else ArtifactRecord
 
 

@@ -18,9 +18,9 @@ from medlang.registry import codec
 from medlang.registry.errors import RegistryError
 from medlang.registry.logfile import LogFile
 from medlang.registry.objects import ObjectDir, StoredObject
-from medlang.registry.paths import ARTIFACTS_FILE, INDEX_FILE, RUNS_FILE
+from medlang.registry.paths import ANNOTATIONS_FILE, ARTIFACTS_FILE, INDEX_FILE, RUNS_FILE
 from medlang.registry.sqlite_index import Location, SqliteIndex, line_checksum
-from medlang.registry.storage import JsonObject, Order, RecordStore, Table
+from medlang.registry.storage import JsonObject, Order, RecordStore, RunAnnotations, Table
 
 T = TypeVar("T")
 
@@ -36,7 +36,8 @@ class JsonlStore(RecordStore):
             Table.RUNS: LogFile(self.root / RUNS_FILE),
             Table.ARTIFACTS: LogFile(self.root / ARTIFACTS_FILE),
         }
-        self.index = SqliteIndex(self.root / INDEX_FILE, self.logs)
+        self.annotation_log = LogFile(self.root / ANNOTATIONS_FILE)
+        self.index = SqliteIndex(self.root / INDEX_FILE, self.logs, self.annotation_log)
         self.objects = ObjectDir(self.root)
 
     def append(self, table: Table, line: bytes) -> None:
@@ -60,17 +61,34 @@ class JsonlStore(RecordStore):
         kind: str | None = None,
         order: Order = Order.LOG,
         limit: int | None = None,
+        visible_only: bool = False,
     ) -> list[JsonObject]:
         if not self._readable(table) or (limit is not None and limit <= 0):
             return []
         return self._retrying(
-            table, lambda: self._read_all(table, self.index.select(table, kind, order, limit))
+            table,
+            lambda: self._read_all(
+                table, self.index.select(table, kind, order, limit, visible_only)
+            ),
         )
 
-    def count(self, table: Table, kind: str | None = None) -> int:
+    def count(self, table: Table, kind: str | None = None, visible_only: bool = False) -> int:
         if not self._readable(table):
             return 0
-        return self.index.count(table, kind)
+        return self.index.count(table, kind, visible_only)
+
+    def annotate(self, line: bytes) -> None:
+        self.annotation_log.append(line)
+
+    def annotations(self, run_ids: list[str]) -> dict[str, RunAnnotations]:
+        if not run_ids or not self.annotation_log.exists():
+            return {}
+        return self.index.annotations(run_ids)
+
+    def hidden(self, kind: str | None = None) -> dict[str, str]:
+        if not self.annotation_log.exists():
+            return {}
+        return self.index.hidden(kind)
 
     def runs_with_artifact(self, artifact_id: str) -> list[JsonObject]:
         if not self._readable(Table.RUNS):

@@ -18,8 +18,11 @@ class _NamedEnum(StrEnum):
         try:
             return cls(name)
         except ValueError:
+            from medlang.suggest import did_you_mean
+
+            hint = did_you_mean(str(name), cls.names())
             raise UnknownKindError(
-                f"unknown {cls.__name__} {name!r}; valid kinds: {', '.join(cls.names())}"
+                f"unknown {cls.__name__} {name!r}; valid kinds: {', '.join(cls.names())}{hint}"
             ) from None
 
     @classmethod

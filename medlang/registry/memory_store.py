@@ -15,7 +15,15 @@ from typing import BinaryIO
 from medlang.registry import codec
 from medlang.registry.errors import RegistryError
 from medlang.registry.objects import StoredObject, hash_stream, open_source, too_large
-from medlang.registry.storage import Entry, JsonObject, Order, RecordStore, Table
+from medlang.registry.storage import (
+    ANNOTATIONS,
+    Entry,
+    JsonObject,
+    Order,
+    RecordStore,
+    RunAnnotations,
+    Table,
+)
 
 
 class MemoryStore(RecordStore):
@@ -23,6 +31,7 @@ class MemoryStore(RecordStore):
         self._records: dict[Table, list[tuple[Entry, JsonObject]]] = {table: [] for table in Table}
         self._by_id: dict[Table, dict[str, JsonObject]] = {table: {} for table in Table}
         self._objects: dict[str, bytes] = {}
+        self._annotations: dict[str, RunAnnotations] = {}
         self._lock = threading.Lock()
 
     def append(self, table: Table, line: bytes) -> None:
@@ -48,11 +57,13 @@ class MemoryStore(RecordStore):
         kind: str | None = None,
         order: Order = Order.LOG,
         limit: int | None = None,
+        visible_only: bool = False,
     ) -> list[JsonObject]:
         rows = [
             (entry, record)
             for entry, record in self._records[table]
-            if kind is None or entry.kind == kind
+            if (kind is None or entry.kind == kind)
+            and not (visible_only and self._is_hidden(table, entry.id))
         ]
         if order is Order.OLDEST:
             rows.sort(key=lambda row: row[0].time_us)  # stable: ties stay in log order
@@ -65,9 +76,6 @@ class MemoryStore(RecordStore):
         return [
             record for entry, record in self._records[Table.RUNS] if artifact_id in entry.artifacts
         ]
-
-    def count(self, table: Table, kind: str | None = None) -> int:
-        return sum(1 for entry, _ in self._records[table] if kind is None or entry.kind == kind)
 
     def store_object(self, source: Path, max_bytes: int) -> StoredObject:
         with open_source(source) as handle:
@@ -130,3 +138,34 @@ class MemoryStore(RecordStore):
     @staticmethod
     def _oldest_first(rows: Iterable[tuple[Entry, JsonObject]]) -> list[JsonObject]:
         return [record for _, record in sorted(rows, key=lambda row: row[0].time_us)]
+
+    def count(self, table: Table, kind: str | None = None, visible_only: bool = False) -> int:
+        return len(self.select(table, kind=kind, visible_only=visible_only))
+
+    def annotate(self, line: bytes) -> None:
+        codec.parse_line(ANNOTATIONS, line, "<memory annotations>", 0)
+        annotation = codec.decode(ANNOTATIONS, line)
+        with self._lock:
+            state = self._annotations.setdefault(annotation["run_id"], RunAnnotations.empty())
+            state.apply(annotation)
+
+    def annotations(self, run_ids: list[str]) -> dict[str, RunAnnotations]:
+        found = {run_id: self._annotations.get(run_id) for run_id in run_ids}
+        return {run_id: state for run_id, state in found.items() if state and _folded(state)}
+
+    def hidden(self, kind: str | None = None) -> dict[str, str]:
+        return {
+            run_id: state.hidden
+            for run_id, state in self._annotations.items()
+            if state.hidden
+            and (kind is None or (self._by_id[Table.RUNS].get(run_id) or {}).get("kind") == kind)
+        }
+
+    def _is_hidden(self, table: Table, record_id: str) -> bool:
+        state = self._annotations.get(record_id) if table is Table.RUNS else None
+        return bool(state and state.hidden)
+
+
+def _folded(state: RunAnnotations) -> bool:
+    """Whether anything is left after folding (the SQLite index keeps no empty rows)."""
+    return bool(state.tags or state.notes or state.hidden)

@@ -8,7 +8,7 @@ and must have defaults so older lines keep loading.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -16,6 +16,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    model_validator,
 )
 
 # The primitives live in pydantic-free modules (the fast ``mlc runs`` path uses them);
@@ -26,6 +27,7 @@ from medlang.registry.kinds import ArtifactKind, RunKind, _NamedEnum
 from medlang.registry.timestamps import format_timestamp, parse_timestamp, utc_now
 
 __all__ = [
+    "AnnotationRecord",
     "ArtifactId",
     "ArtifactKind",
     "ArtifactRecord",
@@ -114,6 +116,36 @@ class ArtifactRecord(BaseModel):
     metadata: JsonObject = Field(default_factory=dict)
     sha256: str | None = None
     size_bytes: int | None = None
+
+
+AnnotationOp = Literal["tag", "note", "delete", "restore", "archive", "unarchive"]
+
+
+class AnnotationRecord(BaseModel):
+    """One line of ``annotations.jsonl``: a tag change, a note, or a hide/unhide mark.
+
+    Folded per run in log order (``storage.RunAnnotations.apply``). A tag line sets
+    ``tags`` after removing the keys in ``remove``; ``archive`` names the archive file.
+    """
+
+    model_config = _RECORD_CONFIG
+
+    id: Annotated[str, BeforeValidator(lambda v: parse_uuid4(v, "annotation id"))]
+    run_id: RunId
+    at: Timestamp
+    op: AnnotationOp
+    tags: dict[str, str] = Field(default_factory=dict)
+    remove: list[str] = Field(default_factory=list)
+    text: str | None = None
+    archive: str | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> AnnotationRecord:
+        if self.op == "note" and self.text is None:
+            raise ValueError("a note needs its text")
+        if self.op == "tag" and not (self.tags or self.remove):
+            raise ValueError("a tag annotation sets or removes at least one tag")
+        return self
 
 
 def record_to_json_dict(record: BaseModel) -> JsonObject:

@@ -32,9 +32,9 @@ from typing import TypeVar
 
 from medlang.registry.errors import RegistryError, note, warn
 from medlang.registry.logfile import Fingerprint, LogFile, LogReader
-from medlang.registry.storage import Entry, Order, Table
+from medlang.registry.storage import ANNOTATIONS, Entry, JsonObject, Order, RunAnnotations, Table
 
-SCHEMA_VERSION = 5  # 5: lineage tables
+SCHEMA_VERSION = 6  # 5: lineage tables, 6: annotation tables
 # PRAGMA application_id: b"MLix". A database without it is not ours and is never modified.
 APPLICATION_ID = 0x4D4C6978
 _LEGACY_TABLES = frozenset({"meta", "counts", "links", "runs", "artifacts"})  # before ids
@@ -54,7 +54,18 @@ CREATE TABLE meta (
 CREATE TABLE counts (tbl TEXT, kind TEXT, n INTEGER NOT NULL, PRIMARY KEY (tbl, kind));
 CREATE TABLE links (artifact TEXT NOT NULL, run TEXT NOT NULL);
 CREATE INDEX links_artifact ON links (artifact);
+CREATE TABLE IF NOT EXISTS run_tags (
+    run_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (run_id, key)
+);
+CREATE INDEX IF NOT EXISTS run_tags_key_value ON run_tags (key, value);
+CREATE TABLE IF NOT EXISTS run_hidden (run_id TEXT PRIMARY KEY, reason TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS run_notes (
+    seq INTEGER PRIMARY KEY, run_id TEXT NOT NULL, at TEXT NOT NULL, text TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS run_notes_run ON run_notes (run_id);
 """
+# run_tags/run_hidden/run_notes fold annotations.jsonl (see storage.RunAnnotations):
+# the query language reads run_tags, default views leave out the runs in run_hidden.
 # seq is the rowid, so it is log order, and every index ends with it: ties on the
 # timestamp come out in log order.
 _TABLE_SCHEMA = """
@@ -109,9 +120,13 @@ def line_checksum(line: bytes) -> int:
 
 
 class SqliteIndex:
-    def __init__(self, path: Path, logs: dict[Table, LogFile]) -> None:
+    def __init__(
+        self, path: Path, logs: dict[Table, LogFile], annotations: LogFile | None = None
+    ) -> None:
         self.path = path
-        self._logs = logs
+        self._logs: dict[Table | str, LogFile] = dict(logs)
+        if annotations is not None:
+            self._logs[ANNOTATIONS] = annotations
         self._conn: sqlite3.Connection | None = None
         self._pid = -1
         self._lock = threading.RLock()
@@ -137,22 +152,69 @@ class SqliteIndex:
         return self._query(table, lambda conn: [row[0] for row in conn.execute(sql, params)])
 
     def select(
-        self, table: Table, kind: str | None, order: Order, limit: int | None
+        self,
+        table: Table,
+        kind: str | None,
+        order: Order,
+        limit: int | None,
+        visible_only: bool = False,
     ) -> list[Location]:
-        where, params = ("WHERE kind = ?", [kind]) if kind is not None else ("", [])
+        conditions, params = (["kind = ?"], [kind]) if kind is not None else ([], [])
+        if visible_only and table is Table.RUNS:
+            conditions.append("id NOT IN (SELECT run_id FROM run_hidden)")
+        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
         sql = f"SELECT id, off, len, crc FROM {table} {where} ORDER BY {_ORDER_BY[order]}"
         if limit is not None:
             sql += " LIMIT ?"
             params.append(min(limit, _MAX_INTEGER))  # sqlite cannot bind a larger one
         return self._query(table, lambda conn: conn.execute(sql, params).fetchall())
 
-    def count(self, table: Table, kind: str | None) -> int:
+    def count(self, table: Table, kind: str | None, visible_only: bool = False) -> int:
         sql = "SELECT coalesce(sum(n), 0) FROM counts WHERE tbl = ?"
         params = [str(table)]
         if kind is not None:
             sql += " AND kind = ?"
             params.append(kind)
+        if visible_only and table is Table.RUNS:
+            hidden = "SELECT count(*) FROM run_hidden h JOIN runs r ON r.id = h.run_id"
+            sql = f"SELECT ({sql}) - ({hidden}{' WHERE r.kind = ?' if kind else ''})"
+            params += [kind] if kind else []
         return self._query(table, lambda conn: conn.execute(sql, params).fetchone()[0])
+
+    def annotations(self, run_ids: list[str]) -> dict[str, RunAnnotations]:
+        def fold(conn: sqlite3.Connection) -> dict[str, RunAnnotations]:
+            found: dict[str, RunAnnotations] = {}
+            for start in range(0, len(run_ids), 500):  # SQLite's bound-parameter limit
+                chunk = run_ids[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                for run_id, key, value in conn.execute(
+                    f"SELECT run_id, key, value FROM run_tags WHERE run_id IN ({marks})"
+                    " ORDER BY run_id, key",
+                    chunk,
+                ):
+                    found.setdefault(run_id, RunAnnotations.empty()).tags[key] = value
+                for run_id, at, text in conn.execute(
+                    f"SELECT run_id, at, text FROM run_notes WHERE run_id IN ({marks})"
+                    " ORDER BY seq",
+                    chunk,
+                ):
+                    found.setdefault(run_id, RunAnnotations.empty()).notes.append(
+                        {"at": at, "text": text}
+                    )
+                for run_id, reason in conn.execute(
+                    f"SELECT run_id, reason FROM run_hidden WHERE run_id IN ({marks})", chunk
+                ):
+                    found.setdefault(run_id, RunAnnotations.empty()).hidden = reason
+            return found
+
+        return self._query(ANNOTATIONS, fold)
+
+    def hidden(self, kind: str | None) -> dict[str, str]:
+        sql = "SELECT h.run_id, h.reason FROM run_hidden h"
+        if kind is None:
+            return self._query(ANNOTATIONS, lambda conn: dict(conn.execute(sql).fetchall()))
+        sql += " JOIN runs r ON r.id = h.run_id WHERE r.kind = ?"
+        return self._query(Table.RUNS, lambda conn: dict(conn.execute(sql, (kind,)).fetchall()))
 
     def runs_with_artifact(self, artifact_id: str) -> list[Location]:
         sql = (
@@ -195,7 +257,7 @@ class SqliteIndex:
         self._query(Table.ARTIFACTS, lambda conn: None)
         return self._query(Table.RUNS, query)
 
-    def invalidate(self, table: Table) -> None:
+    def invalidate(self, table: Table | str) -> None:
         """Forget everything indexed for ``table``; the next read re-indexes it."""
         with self._lock:
             try:
@@ -206,16 +268,20 @@ class SqliteIndex:
                     raise
                 self.use_memory(_describe_unwritable(self.path, error))
 
-    def _query(self, table: Table, query: Callable[[sqlite3.Connection], T]) -> T:
+    def _query(self, table: Table | str, query: Callable[[sqlite3.Connection], T]) -> T:
         """Bring ``table`` up to date, then run ``query``.
 
         A damaged index is rebuilt once; an index that cannot be written moves to memory.
+        Queries of runs also see the latest annotations: hidden runs are left out there.
         """
+        tables = [table, ANNOTATIONS] if table is Table.RUNS else [table]
+        tables = [name for name in tables if name in self._logs]
         with self._lock:
             for _ in range(3):
                 try:
                     conn = self._connection()
-                    self._refresh(conn, table)
+                    for name in tables:
+                        self._refresh(conn, name)
                     return query(conn)
                 except sqlite3.OperationalError as error:
                     if not _unwritable(error) or self._memory_reason is not None:
@@ -224,12 +290,13 @@ class SqliteIndex:
                 except sqlite3.DatabaseError:  # e.g. "database disk image is malformed"
                     self._discard()
             conn = self._connection()
-            self._refresh(conn, table)
+            for name in tables:
+                self._refresh(conn, name)
             return query(conn)
 
     # --- keeping up with the log -------------------------------------------
 
-    def _refresh(self, conn: sqlite3.Connection, table: Table) -> None:
+    def _refresh(self, conn: sqlite3.Connection, table: Table | str) -> None:
         log = self._logs[table]
         try:
             with log.reader() as reader:
@@ -244,7 +311,7 @@ class SqliteIndex:
                     _clear(conn, table)
 
     def _catch_up(
-        self, conn: sqlite3.Connection, table: Table, log: LogFile, reader: LogReader
+        self, conn: sqlite3.Connection, table: Table | str, log: LogFile, reader: LogReader
     ) -> None:
         end, mtime = reader.settled_size_and_mtime()
         state = _state(conn, table)  # again: another process may have indexed meanwhile
@@ -494,7 +561,7 @@ def _create_schema(conn: sqlite3.Connection) -> None:
     conn.execute("COMMIT")
 
 
-def _state(conn: sqlite3.Connection, table: Table) -> _State | None:
+def _state(conn: sqlite3.Connection, table: Table | str) -> _State | None:
     row = conn.execute(
         "SELECT inode, device, size, head, tail, lines, seen, seen_mtime, pending"
         " FROM meta WHERE tbl = ?",
@@ -514,12 +581,16 @@ def _unchanged(reader: LogReader, state: _State) -> bool:
     return reader.size() >= known.size and reader.fingerprint(known.size) == known
 
 
-def _clear(conn: sqlite3.Connection, table: Table) -> None:
-    conn.execute(f"DELETE FROM {table}")
+def _clear(conn: sqlite3.Connection, table: Table | str) -> None:
+    if table == ANNOTATIONS:
+        for folded in ("run_tags", "run_hidden", "run_notes"):
+            conn.execute(f"DELETE FROM {folded}")
+    else:
+        conn.execute(f"DELETE FROM {table}")
     if table is Table.RUNS:
         conn.execute("DELETE FROM links")
         conn.execute("DELETE FROM run_inputs")
-    else:
+    elif table is Table.ARTIFACTS:
         conn.execute("DELETE FROM artifact_hashes")
     conn.execute("DELETE FROM counts WHERE tbl = ?", (str(table),))
     conn.execute("DELETE FROM meta WHERE tbl = ?", (str(table),))
@@ -534,7 +605,7 @@ class _Progress:
 
 def _index_lines(
     conn: sqlite3.Connection,
-    table: Table,
+    table: Table | str,
     log: LogFile,
     reader: LogReader,
     start: int,
@@ -570,6 +641,9 @@ def _index_lines(
             continue
         if not terminated:
             progress.indexed_end = end  # a complete record that only lacks its newline
+        if table == ANNOTATIONS:
+            _apply_annotation(conn, codec.decode(table, raw))
+            continue
         entry = codec.entry_of(table, record)
         batch.append(_Row(entry, offset, len(raw), lineno, line_checksum(raw)))
         if len(batch) >= _BATCH:
@@ -652,3 +726,28 @@ def _insert_lineage(conn: sqlite3.Connection, inserted: list[_Row]) -> None:
 
 def _locations(rows: Iterable[tuple]) -> list[Location]:
     return [(row[0], row[1], row[2], row[3]) for row in rows]
+
+
+def _apply_annotation(conn: sqlite3.Connection, annotation: JsonObject) -> None:
+    """Fold one annotation into run_tags/run_notes/run_hidden, as ``RunAnnotations.apply``."""
+    run_id, op = annotation["run_id"], annotation["op"]
+    if op == "tag":
+        conn.executemany(
+            "DELETE FROM run_tags WHERE run_id = ? AND key = ?",
+            [(run_id, key) for key in annotation.get("remove") or []],
+        )
+        conn.executemany(
+            "INSERT OR REPLACE INTO run_tags VALUES (?, ?, ?)",
+            [(run_id, key, value) for key, value in (annotation.get("tags") or {}).items()],
+        )
+    elif op == "note":
+        conn.execute(
+            "INSERT INTO run_notes (run_id, at, text) VALUES (?, ?, ?)",
+            (run_id, annotation["at"], annotation["text"]),
+        )
+    elif op in ("delete", "archive"):
+        reason = "deleted" if op == "delete" else "archived"
+        conn.execute("INSERT OR REPLACE INTO run_hidden VALUES (?, ?)", (run_id, reason))
+    elif op in ("restore", "unarchive"):
+        reason = "deleted" if op == "restore" else "archived"
+        conn.execute("DELETE FROM run_hidden WHERE run_id = ? AND reason = ?", (run_id, reason))

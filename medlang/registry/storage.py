@@ -32,6 +32,11 @@ class Table(StrEnum):
         return "started_at" if self is Table.RUNS else "created_at"
 
 
+# The third log: tags, notes and delete/restore/archive marks on runs (annotations.jsonl).
+# Not a ``Table``: annotations are folded into the runs they name, never listed alone.
+ANNOTATIONS = "annotations"
+
+
 class Order(Enum):
     LOG = "log"  # append order
     NEWEST = "newest"  # newest timestamp first, ties in log order
@@ -84,12 +89,14 @@ class RecordStore(ABC):
         kind: str | None = None,
         order: Order = Order.LOG,
         limit: int | None = None,
+        visible_only: bool = False,
     ) -> list[JsonObject]:
-        """Records, optionally of one kind, in ``order``, at most ``limit`` of them."""
+        """Records, optionally of one kind, in ``order``, at most ``limit`` of them;
+        ``visible_only`` leaves out hidden (deleted or archived) runs."""
 
     @abstractmethod
-    def count(self, table: Table, kind: str | None = None) -> int:
-        """How many records (of one kind, if given)."""
+    def count(self, table: Table, kind: str | None = None, visible_only: bool = False) -> int:
+        """How many records (of one kind, if given; not hidden, if ``visible_only``)."""
 
     @abstractmethod
     def runs_with_artifact(self, artifact_id: str) -> list[JsonObject]:
@@ -140,3 +147,45 @@ class RecordStore(ABC):
         """The runs (of one kind, if given) whose ``config.inputs`` record a file with
         this content hash (in this role, if given), oldest ``started_at`` first, ties
         in log order."""
+
+    # --- annotations: append-only, folded per run in log order ----------------
+
+    @abstractmethod
+    def annotate(self, line: bytes) -> None:
+        """Durably append one encoded annotation (validated by the caller)."""
+
+    @abstractmethod
+    def annotations(self, run_ids: list[str]) -> dict[str, RunAnnotations]:
+        """The folded annotations of each of these runs (runs without any are left out)."""
+
+    @abstractmethod
+    def hidden(self, kind: str | None = None) -> dict[str, str]:
+        """Hidden (deleted or archived) runs, of one kind if given: run id -> reason."""
+
+
+@dataclass(slots=True)
+class RunAnnotations:
+    """Everything annotated on one run, folded in log order."""
+
+    tags: dict[str, str]
+    notes: list[JsonObject]  # {"at": timestamp, "text": ...}, oldest first
+    hidden: str | None = None  # "deleted" or "archived"
+
+    @classmethod
+    def empty(cls) -> RunAnnotations:
+        return cls({}, [])
+
+    def apply(self, annotation: JsonObject) -> None:
+        """Fold one stored annotation (see ``model.AnnotationRecord``) into this run's state."""
+        op = annotation["op"]
+        if op == "tag":
+            for key in annotation.get("remove") or []:
+                self.tags.pop(key, None)
+            self.tags.update(annotation.get("tags") or {})
+        elif op == "note":
+            self.notes.append({"at": annotation["at"], "text": annotation["text"]})
+        elif op in ("delete", "archive"):
+            self.hidden = "deleted" if op == "delete" else "archived"
+        elif op in ("restore", "unarchive"):
+            wanted = "deleted" if op == "restore" else "archived"
+            self.hidden = None if self.hidden == wanted else self.hidden

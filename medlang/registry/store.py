@@ -16,7 +16,7 @@ from medlang.registry.ids import normalize_prefix, parse_uuid4
 from medlang.registry.inputs import normal_sha256
 from medlang.registry.kinds import ArtifactKind, RunKind
 from medlang.registry.paths import default_registry_root
-from medlang.registry.storage import JsonObject, Order, RecordStore, Table
+from medlang.registry.storage import JsonObject, Order, RecordStore, RunAnnotations, Table
 
 if TYPE_CHECKING:
     from medlang.registry.model import ArtifactRecord, RunRecord
@@ -41,6 +41,18 @@ class Registry:
             store = JsonlStore(self.root)
         self.store = store
         self._max_object_bytes = max_object_bytes
+
+    @classmethod
+    def open(cls, root: Path | str) -> Registry:
+        """The registry at ``root``: a directory, or an archive file (read-only)."""
+        from medlang.registry.paths import is_archive_file
+
+        path = Path(root).expanduser()
+        if is_archive_file(path):
+            from medlang.registry.archive import ArchiveStore
+
+            return cls(path, store=ArchiveStore(path))
+        return cls(path)
 
     @classmethod
     def default(cls) -> Registry:
@@ -98,10 +110,57 @@ class Registry:
 
         return is_sha256(sha256) and self.store.has_object(sha256)
 
+    # --- annotations: tags, notes, delete/restore ------------------------------
+
+    def tag_run(
+        self, run_id: str, tags: dict[str, str], remove: list[str] | tuple[str, ...] = ()
+    ) -> None:
+        """Set ``tags`` on a run after removing the keys in ``remove`` (one durable line)."""
+        self._annotate(run_id, "tag", tags=dict(tags), remove=list(remove))
+
+    def note_run(self, run_id: str, text: str) -> None:
+        """Append a free-text note to a run."""
+        self._annotate(run_id, "note", text=text)
+
+    def delete_run(self, run_id: str) -> None:
+        """Hide a run from default views (a tombstone: ``restore_run`` undoes it)."""
+        self._annotate(run_id, "delete")
+
+    def restore_run(self, run_id: str) -> None:
+        self._annotate(run_id, "restore")
+
+    def _annotate(self, run_id: str, op: str, **fields: object) -> None:
+        from medlang.registry import codec
+        from medlang.registry.ids import new_id
+        from medlang.registry.model import AnnotationRecord
+        from medlang.registry.timestamps import utc_now
+
+        run_id = parse_uuid4(run_id, "run id")
+        if self.run_json(run_id) is None:
+            raise RegistryError(f"no run with id {run_id!r} in {self.root}")
+        record = AnnotationRecord(id=new_id(), run_id=run_id, at=utc_now(), op=op, **fields)
+        self.store.annotate(codec.encode(record))
+
+    def annotations_json(self, run_ids: list[str]) -> dict[str, RunAnnotations]:
+        """Each run's folded tags, notes and hidden mark (a run without any: empty)."""
+        found = self.store.annotations(list(run_ids))
+        folded = {run_id: found.get(run_id) or RunAnnotations.empty() for run_id in run_ids}
+        for state in folded.values():  # one order whatever the backend: by key
+            state.tags = dict(sorted(state.tags.items()))
+        return folded
+
+    def get_tags(self, run_id: str) -> dict[str, str]:
+        return self.annotations_json([parse_uuid4(run_id, "run id")])[run_id].tags
+
+    def hidden_runs(self, kind: RunKind | str | None = None) -> dict[str, str]:
+        """Deleted or archived runs: run id -> ``"deleted"`` or ``"archived"``."""
+        return self.store.hidden(_kind_name(RunKind, kind))
+
     # --- typed reads ---------------------------------------------------------
 
     def load_runs(self) -> list[RunRecord]:
-        """Every valid run in log order (bad lines are skipped with a warning)."""
+        """Every valid run in log order, hidden ones included (bad lines are skipped
+        with a warning)."""
         return self._records(Table.RUNS, self.store.select(Table.RUNS))
 
     def load_artifacts(self) -> list[ArtifactRecord]:
@@ -135,8 +194,11 @@ class Registry:
         """The runs that reference this artifact (normally the one that produced it)."""
         return self._records(Table.RUNS, self.runs_with_artifact_json(artifact_id))
 
-    def count_runs(self, kind: RunKind | str | None = None) -> int:
-        return self.store.count(Table.RUNS, _kind_name(RunKind, kind))
+    def count_runs(self, kind: RunKind | str | None = None, include_hidden: bool = False) -> int:
+        """How many runs (of one kind); deleted and archived ones only if ``include_hidden``."""
+        return self.store.count(
+            Table.RUNS, _kind_name(RunKind, kind), visible_only=not include_hidden
+        )
 
     def count_artifacts(self, kind: ArtifactKind | str | None = None) -> int:
         return self.store.count(Table.ARTIFACTS, _kind_name(ArtifactKind, kind))
@@ -180,11 +242,15 @@ class Registry:
         kind: RunKind | str | None = None,
         order: Order = Order.LOG,
         limit: int | None = None,
+        include_hidden: bool = False,
     ) -> list[JsonObject]:
         """Stored runs (of one kind, if given) in ``order``: ``Order.LOG`` (append order),
-        ``Order.NEWEST`` or ``Order.OLDEST`` ``started_at`` first, ties in log order."""
+        ``Order.NEWEST`` or ``Order.OLDEST`` ``started_at`` first, ties in log order.
+        Deleted and archived runs are left out unless ``include_hidden``."""
         kind_name = _kind_name(RunKind, kind)
-        return self.store.select(Table.RUNS, kind=kind_name, order=order, limit=limit)
+        return self.store.select(
+            Table.RUNS, kind=kind_name, order=order, limit=limit, visible_only=not include_hidden
+        )
 
     def artifacts_json(
         self,

@@ -43,10 +43,15 @@ def test_runs_commands_do_not_import_heavy_modules(tmp_path):
     registry = Registry(tmp_path / "reg")
     registry.log_artifact(artifact(1))
     registry.log_run(run(1, artifacts=[artifact(1).id]))
+    deleted = "abcdef12-0000-4000-8000-000000000002"
+    registry.log_run(run(2, id=deleted))
+    registry.tag_run(fixed_id(1), {"paper": "fig3"})
+    registry.delete_run(deleted)
     registry.count_runs(), registry.count_artifacts()  # index up to date
     commands = [
         "runs list -n 20",
         "runs list -v --kind EvidenceHybrid",
+        "runs list --all --json",
         f"runs show {fixed_id(1)}",
         f"runs show {fixed_id(1)[:8]}",
         "artifacts list",

@@ -46,25 +46,23 @@ def test_hybrid_evidence_logging_workflow(tmp_path, snapshot_text):
     assert masked == snapshot_text
     assert run_id in listing
 
-    shown = mlc(registry, "runs", "show", run_id[:8])
-    record_text, artifacts_text = shown.split("\n\nArtifacts (1):\n")
-    record = json.loads(record_text)
+    record = json.loads(mlc(registry, "runs", "show", run_id[:8]))
     assert record["kind"] == "EvidenceHybrid"
     assert record["metrics"] == metrics
     assert record["config"] == {**config, "backend": "Hybrid"}
     digest = hashlib.sha256(result_file.read_bytes()).hexdigest()
-    assert artifacts_text.split() == [
-        record["artifacts"][0],
+    (nested,) = record["artifacts"]
+    assert (nested["kind"], nested["path"], nested["sha256"]) == (
         "EvidenceResult",
         str(result_file),
-        f"sha256:{digest}",
-    ]
+        digest,
+    )
 
     exported = tmp_path / "rerun" / "config.json"
     mlc(registry, "runs", "export-config", "--id", run_id, "--out", str(exported))
     assert json.loads(exported.read_text()) == {**config, "backend": "Hybrid"}
 
-    artifact = registry.find_artifact(record["artifacts"][0])
+    artifact = registry.find_artifact(nested["id"])
     assert artifact.kind is ArtifactKind.EvidenceResult
     assert artifact.size_bytes == result_file.stat().st_size
     assert registry.find_runs_by_kind(RunKind.EvidenceHybrid)[0].id == run_id

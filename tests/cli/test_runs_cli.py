@@ -78,13 +78,25 @@ def test_list_json_is_one_record_per_line(filled):
     result = invoke(filled, "runs", "list", "--json", "-n", "3")
     lines = result.output.splitlines()
     assert [json.loads(line)["id"] for line in lines] == [fixed_id(n) for n in (7, 6, 5)]
-    assert json.loads(lines[0]) == filled.find_run(fixed_id(7)).model_dump(mode="json")
+    stored = filled.find_run(fixed_id(7)).model_dump(mode="json")
+    shown = json.loads(lines[0])
+    assert shown == {
+        **stored,
+        "artifacts": [artifact(7).model_dump(mode="json")],
+        "tags": {},
+        "notes": [],
+        "hidden": None,
+    }
+    # one line of `runs list --json` is exactly `runs show --json`
+    assert invoke(filled, "runs", "show", fixed_id(7), "--json").output == lines[0] + "\n"
 
 
 def test_list_empty_registry(registry):
     result = invoke(registry, "runs", "list")
-    assert (result.exit_code, result.output) == (0, "No runs found\n")
-    assert invoke(registry, "runs", "list", "--json").output == ""
+    assert (result.exit_code, result.stdout) == (0, "No runs found\n")
+    assert result.stderr == f"medlang: no registry at {registry.root}\n"
+    as_json = invoke(registry, "runs", "list", "--json")
+    assert (as_json.exit_code, as_json.stdout) == (0, "")
     assert not registry.root.exists()
 
 
@@ -107,14 +119,16 @@ def test_show_with_id_option_and_prefix(filled):
     filled.log_run(run(50, id="abcdef12-0000-4000-8000-000000000001"))
     by_prefix = invoke(filled, "runs", "show", "ABCDEF")
     assert by_prefix.exit_code == 0
-    assert json.loads(by_prefix.output.split("\n\nArtifacts")[0])["config"] == {"seed": 50}
+    assert json.loads(by_prefix.output)["config"] == {"seed": 50}
 
 
 def test_show_json(filled):
     result = invoke(filled, "runs", "show", "--json", fixed_id(1))
     shown = json.loads(result.output)
-    assert shown["run"]["id"] == fixed_id(1)
+    assert shown["id"] == fixed_id(1)
     assert shown["artifacts"] == [artifact(1).model_dump(mode="json")]
+    assert result.output.count("\n") == 1  # one line, nothing else on stdout
+    assert json.loads(invoke(filled, "runs", "show", fixed_id(1)).output) == shown
 
 
 def test_show_ambiguous_prefix_lists_candidates(filled, snapshot_text):
@@ -151,7 +165,8 @@ def test_export_config_round_trip(filled, tmp_path):
         filled, "runs", "export-config", "--id", fixed_id(60)[:-1] + "c", "--out", str(out)
     )
     assert result.exit_code == 0
-    assert result.stdout == f"Wrote the config of run {fixed_id(60)} to {out}\n"
+    assert result.stderr == f"Wrote the config of run {fixed_id(60)} to {out}\n"
+    assert result.stdout == ""
     assert json.loads(out.read_text()) == config
     assert out.read_text() == json.dumps(config, indent=2) + "\n"
 
@@ -188,7 +203,7 @@ def test_artifacts_show_of_an_artifact_no_run_references(registry):
     registry.log_artifact(artifact(1))
     result = invoke(registry, "artifacts", "show", "--id", artifact(1).id)
     assert result.exit_code == 0
-    assert result.output.endswith("}\n\nLogged with run: none\n")
+    assert json.loads(result.output) == {**artifact(1).model_dump(mode="json"), "runs": []}
 
 
 def test_artifacts_show(filled, snapshot_text):
@@ -201,7 +216,8 @@ def test_registry_option_wins_over_environment(filled, tmp_path, monkeypatch):
     monkeypatch.setenv("MEDLANG_REGISTRY", str(tmp_path / "elsewhere"))
     assert "Showing 7 of 7 runs" in invoke(filled, "runs", "list").output
     env_only = CliRunner().invoke(cli, ["runs", "list"])
-    assert env_only.output == "No runs found\n"
+    assert env_only.stdout == "No runs found\n"
+    assert env_only.stderr == f"medlang: no registry at {tmp_path / 'elsewhere'}\n"
     monkeypatch.setenv("MEDLANG_REGISTRY", str(filled.root))
     assert "Showing 7 of 7 runs" in CliRunner().invoke(cli, ["runs", "list"]).output
 
@@ -210,9 +226,7 @@ def test_show_marks_artifacts_missing_from_the_log(registry):
     registry.log_run(run(1, artifacts=[artifact(9).id]))
     result = invoke(registry, "runs", "show", fixed_id(1))
     assert result.exit_code == 0
-    assert result.output.endswith(
-        f"Artifacts (1):\n  {artifact(9).id}  (not found in artifacts.jsonl)\n"
-    )
+    assert json.loads(result.output)["artifacts"] == [{"id": artifact(9).id, "missing": True}]
 
 
 def test_export_config_where_a_file_blocks_the_path(filled, tmp_path):

@@ -251,3 +251,38 @@ def test_lineage_queries_on_an_empty_store(store):
     assert store.artifacts_with_sha256(_S) == []
     assert store.runs_producing(_S) == []
     assert store.runs_using(_S, role="x", kind="RLEval") == []
+
+
+def _annotation(n: int, run_n: int, op: str, **fields) -> bytes:
+    from medlang.registry.model import AnnotationRecord
+
+    record = AnnotationRecord(
+        id=fixed_id(0x20000 + n), run_id=fixed_id(run_n), at=run(1).started_at, op=op, **fields
+    )
+    return encode(record)
+
+
+def test_annotations_fold_in_log_order(store):
+    _fill(store)
+    store.annotate(_annotation(1, 1, "tag", tags={"paper": "fig3", "x": "1"}))
+    store.annotate(_annotation(2, 1, "tag", tags={"x": "2"}, remove=["paper"]))
+    store.annotate(_annotation(3, 1, "note", text="first"))
+    store.annotate(_annotation(4, 1, "note", text="second"))
+    store.annotate(_annotation(5, 3, "delete"))
+    store.annotate(_annotation(6, 5, "delete"))
+    store.annotate(_annotation(7, 5, "restore"))
+    store.annotate(_annotation(8, 4, "archive", archive="/tmp/a.jsonl"))
+    store.annotate(_annotation(9, 4, "restore"))  # restore undoes delete only
+    folded = store.annotations([fixed_id(n) for n in (1, 2, 3, 4, 5)])
+    assert folded[fixed_id(1)].tags == {"x": "2"}
+    assert [note["text"] for note in folded[fixed_id(1)].notes] == ["first", "second"]
+    assert fixed_id(2) not in folded
+    assert folded[fixed_id(3)].hidden == "deleted"
+    assert store.hidden() == {fixed_id(3): "deleted", fixed_id(4): "archived"}
+    assert store.hidden("RLTrain") == {fixed_id(3): "deleted"}
+    assert _ids(store.select(Table.RUNS, visible_only=True)) == [1, 2, 5]
+    assert _ids(store.select(Table.RUNS, kind="RLTrain", visible_only=True)) == [1, 5]
+    assert _ids(store.select(Table.RUNS)) == [1, 2, 3, 4, 5]
+    assert store.count(Table.RUNS, visible_only=True) == 3
+    assert store.count(Table.RUNS, "RLEval", visible_only=True) == 0
+    assert store.count(Table.RUNS, "RLEval") == 1

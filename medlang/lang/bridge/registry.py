@@ -85,6 +85,12 @@ def get_config(ctx: ExternContext, run_id: str, key: str) -> Value:
     return Some(value if isinstance(value, str) else json.dumps(value, sort_keys=True))
 
 
+@extern(MODULE, "get_tags")
+def get_tags(ctx: ExternContext, run_id: str) -> dict[str, str]:
+    run = _find(ctx, run_id)
+    return dict(ctx.registry().get_tags(run["id"]))
+
+
 # --- conversions (pure: stored registry JSON in, MedLang values out) -------
 
 
