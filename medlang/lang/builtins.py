@@ -34,12 +34,24 @@ like Rust's debug-build panic.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
 from itertools import accumulate
 from typing import Any
 
+from medlang.lang import builtins_maths as maths
+from medlang.lang.builtin_rules import (
+    Builtin,
+    BuiltinFailure,
+    BuiltinTypeError,
+    TypingRule,
+    _arity,
+    _entry,
+    _fixed,
+    _numeric,
+    _option,
+    _vector,
+    _want,
+)
 from medlang.lang.types import (
     ANY,
     BOOL,
@@ -58,49 +70,6 @@ from medlang.lang.types import (
     join,
 )
 from medlang.lang.values import INT_MAX, INT_MIN, NONE, EnumValue, Record, Some, TupleValue
-
-
-class BuiltinTypeError(Exception):
-    def __init__(self, message: str, arg: int | None = None, hint: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.arg = arg  # index of the offending argument, None for the whole call
-        self.hint = hint
-
-
-class BuiltinFailure(Exception):
-    """A runtime error inside a builtin; the interpreter adds the call site."""
-
-
-def _checked(value: int) -> int:
-    if not INT_MIN <= value <= INT_MAX:
-        raise BuiltinFailure("integer overflow")
-    return value
-
-
-TypingRule = Callable[[list[Type]], Type]
-
-
-@dataclass(frozen=True)
-class Signature:
-    """A builtin typed like a (generic) MedLang function, e.g.
-    ``map<T, U>(v: Vector<T>, f: fn(T) -> U) -> Vector<U>``: the checker infers the
-    type variables at the call site, and closures learn their parameter types.
-    ``constraint`` gets the bound variables (by name) and returns ``(argument
-    index, message)`` when a binding is not allowed (a sort key must be ordered)."""
-
-    params: tuple[tuple[str, Type], ...]
-    result: Type
-    constraint: Callable[[dict[str, Type]], tuple[int, str] | None] | None = None
-
-
-@dataclass(frozen=True)
-class Builtin:
-    name: str
-    rule: TypingRule | None  # None when ``signature`` types the call
-    function: Callable[..., Any]  # (ctx, *values) -> value
-    formats: bool = False  # first argument is a `{}` format string
-    signature: Signature | None = None
 
 
 # ---- display ------------------------------------------------------------------------
@@ -149,15 +118,23 @@ def show(value: Any, top: bool = True) -> str:
 
 
 def show_float(x: float) -> str:
+    """``x`` as Rust's ``{}`` shows an f64, except that integral values keep ``.0``.
+
+    Both Rust and Python's ``repr`` print the shortest digits that read back as
+    ``x``; when two such digit strings are equally close to ``x``, Python picks the
+    even one and Rust the one further from zero (``1125899906842624.25`` is
+    ``...624.2`` in Python, ``...624.3`` in Rust). Rust never uses an exponent.
+    """
     if math.isnan(x):
         return "NaN"
     if math.isinf(x):
         return "inf" if x > 0 else "-inf"
-    text = repr(x)  # shortest round-trip digits; integral floats keep their ".0"
-    if "e" not in text:
-        return text
-    # Rust's `{}` never uses an exponent: write the same digits out in full.
-    text = format(Decimal(text), "f")
+    digits = Decimal(repr(x))
+    exact = Decimal(x)
+    step = Decimal((0, (1,), digits.as_tuple().exponent))  # one unit in the last digit
+    if abs(exact - digits) * 2 == step and abs(exact) > abs(digits):
+        digits = digits + step.copy_sign(digits)  # a tie: Rust rounds away from zero
+    text = format(digits, "f")
     return text if "." in text else text + ".0"
 
 
@@ -209,54 +186,7 @@ def format_template(fmt: str, args: tuple) -> str:
     return "".join(out)
 
 
-# ---- typing-rule helpers ----------------------------------------------------------
-def _arity(args: list[Type], *counts: int) -> None:
-    if len(args) not in counts:
-        wanted = " or ".join(str(c) for c in counts)
-        plural = "" if counts == (1,) else "s"
-        raise BuiltinTypeError(f"expects {wanted} argument{plural}, got {len(args)}")
-
-
-def _want(args: list[Type], index: int, expected: Type) -> None:
-    if not compatible(expected, args[index]):
-        raise BuiltinTypeError(f"expects {expected}, got {args[index]}", index)
-
-
-def _fixed(params: tuple[Type, ...], result: Type) -> TypingRule:
-    def rule(args: list[Type]) -> Type:
-        _arity(args, len(params))
-        for index, param in enumerate(params):
-            _want(args, index, param)
-        return result
-
-    return rule
-
-
-def _vector(args: list[Type], index: int) -> Type:
-    t = args[index]
-    if isinstance(t, AnyType):
-        return ANY
-    if not isinstance(t, VectorType):
-        raise BuiltinTypeError(f"expects a Vector, got {t}", index)
-    return t.element
-
-
-def _option(args: list[Type], index: int) -> Type:
-    t = args[index]
-    if isinstance(t, AnyType):
-        return ANY
-    if not isinstance(t, OptionType):
-        raise BuiltinTypeError(f"expects an Option, got {t}", index)
-    return t.inner
-
-
-def _numeric(args: list[Type], index: int) -> Type:
-    t = args[index]
-    if not (is_numeric(t) or isinstance(t, AnyType)):
-        raise BuiltinTypeError(f"expects Int or Float, got {t}", index)
-    return t
-
-
+# ---- typing rules ------------------------------------------------------------------
 def _format_rule(result: Type) -> TypingRule:
     def rule(args: list[Type]) -> Type:
         if not args:
@@ -273,21 +203,6 @@ def _len_rule(args: list[Type]) -> Type:
     if not isinstance(t, VectorType | MapType | AnyType) and t != STRING:
         raise BuiltinTypeError(f"expects a Vector, String or Map, got {t}", 0)
     return INT
-
-
-def _same_numeric(args: list[Type]) -> Type:
-    _arity(args, 2)
-    a, b = _numeric(args, 0), _numeric(args, 1)
-    if not compatible(a, b):
-        raise BuiltinTypeError(
-            f"expects two Ints or two Floats, got {a} and {b}", 1, "convert with to_float or to_int"
-        )
-    return join(a, b)
-
-
-def _unary_numeric(args: list[Type]) -> Type:
-    _arity(args, 1)
-    return _numeric(args, 0)
 
 
 def _to_number(result: Type) -> TypingRule:
@@ -413,10 +328,6 @@ def _contains_rule(args: list[Type]) -> Type:
     return BOOL
 
 
-def _pow_rule(args: list[Type]) -> Type:
-    return _same_numeric(args)
-
-
 # ---- runtime functions ---------------------------------------------------------------
 def _println(ctx, fmt, *args):
     ctx.stdout.write(format_template(fmt, args) + "\n")
@@ -434,51 +345,6 @@ def _to_int(ctx, x):
             raise BuiltinFailure(f"integer overflow converting {show_float(x)} to Int")
         return int(x)  # truncates toward zero
     return x
-
-
-def _abs(ctx, x):
-    if x == INT_MIN and type(x) is int:
-        raise BuiltinFailure("integer overflow")
-    return abs(x)
-
-
-def _sqrt(ctx, x):
-    if x < 0:
-        raise BuiltinFailure(f"sqrt of a negative number ({show_float(x)})")
-    return math.sqrt(x)
-
-
-def _float_fn(function: Callable[[float], float]) -> Callable:
-    def run(ctx, x):
-        if math.isnan(x) or math.isinf(x):
-            return x
-        # math.floor/ceil return ints, which lose the sign of a zero: floor(-0.0) and
-        # ceil(-0.5) are -0.0 in Rust. A nonzero result has x's sign anyway.
-        return math.copysign(float(function(x)), x)
-
-    return run
-
-
-def _round_half_away(x: float) -> float:
-    return math.copysign(math.floor(abs(x) + 0.5), x)
-
-
-def _pow(ctx, base, exponent):
-    if isinstance(base, int) and isinstance(exponent, int):
-        if exponent < 0:
-            raise BuiltinFailure("pow of an Int to a negative power (use Floats)")
-        if base in (0, 1):
-            return base if exponent else 1
-        if base == -1:
-            return -1 if exponent % 2 else 1
-        if exponent >= 64:  # |base| >= 2: never an Int; don't build the huge number
-            raise BuiltinFailure("integer overflow")
-        return _checked(base**exponent)
-    try:
-        result = math.pow(base, exponent)
-    except (OverflowError, ValueError) as error:
-        raise BuiltinFailure(f"pow({show_float(base)}, {show_float(exponent)}): {error}") from None
-    return result
 
 
 def _range(ctx, start, end):
@@ -572,11 +438,7 @@ def _split(ctx, text, sep):
     return tuple(text.split(sep))
 
 
-def _entry(name, rule, function, formats=False) -> tuple[str, Builtin]:
-    return name, Builtin(name, rule, function, formats)
-
-
-BUILTINS: dict[str, Builtin] = dict(
+_CORE = dict(
     [
         _entry("println", _format_rule(UNIT), _println, formats=True),
         _entry("print", _format_rule(UNIT), _print, formats=True),
@@ -589,14 +451,6 @@ BUILTINS: dict[str, Builtin] = dict(
         _entry("to_int", _to_number(INT), _to_int),
         _entry("parse_float", _fixed((STRING,), OptionType(FLOAT)), _parse_float),
         _entry("parse_int", _fixed((STRING,), OptionType(INT)), _parse_int),
-        _entry("abs", _unary_numeric, _abs),
-        _entry("min", _same_numeric, lambda ctx, a, b: min(a, b)),
-        _entry("max", _same_numeric, lambda ctx, a, b: max(a, b)),
-        _entry("sqrt", _fixed((FLOAT,), FLOAT), _sqrt),
-        _entry("floor", _fixed((FLOAT,), FLOAT), _float_fn(math.floor)),
-        _entry("ceil", _fixed((FLOAT,), FLOAT), _float_fn(math.ceil)),
-        _entry("round", _fixed((FLOAT,), FLOAT), _float_fn(_round_half_away)),
-        _entry("pow", _pow_rule, _pow),
         _entry("push", _push_rule, lambda ctx, v, x: (*v, x)),
         _entry("concat", _concat_rule, lambda ctx, v, w: v + w),
         _entry("range", _fixed((INT, INT), VectorType(INT)), _range),
@@ -627,6 +481,9 @@ BUILTINS: dict[str, Builtin] = dict(
     ]
 )
 
+# The one table: every builtin by name, the core ones above and each topic's own.
+BUILTINS: dict[str, Builtin] = {**_CORE, **maths.ENTRIES}
+CONSTANTS = maths.CONSTANTS
 
 from medlang.lang.builtins_seq import SEQUENCE_BUILTINS  # noqa: E402  (they use Builtin)
 

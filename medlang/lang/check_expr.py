@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from medlang.lang import ast
 from medlang.lang.ast import Span
-from medlang.lang.builtins import BUILTINS, BuiltinTypeError, count_placeholders
+from medlang.lang.builtins import BUILTINS, CONSTANTS, BuiltinTypeError, count_placeholders
 from medlang.lang.check import FnSig, ModuleScope, did_you_mean
 from medlang.lang.check_match import check_exhaustive, check_pattern
 from medlang.lang.types import (
@@ -155,6 +155,8 @@ class ExprChecker:
         var = scope.lookup(expr.name)
         if var is not None:
             return var.type
+        if expr.name in CONSTANTS and expr.name not in self.m.functions:
+            return CONSTANTS[expr.name][0]
         sig = self.m.functions.get(expr.name)
         if sig is not None and not sig.type_params:
             return FnType(tuple(t for _, t in sig.params), sig.result)  # a function as a value

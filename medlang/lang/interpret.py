@@ -16,7 +16,7 @@ from typing import TextIO
 
 from medlang.lang import ast
 from medlang.lang.ast import Span
-from medlang.lang.builtins import BUILTINS, Builtin, BuiltinFailure, show
+from medlang.lang.builtins import BUILTINS, CONSTANTS, Builtin, BuiltinFailure, show
 from medlang.lang.diagnostics import MedLangRuntimeError, line_of
 from medlang.lang.externs import ExternContext, ExternFailure, lookup_extern
 from medlang.lang.modules import LoadedModule
@@ -207,6 +207,23 @@ def values_equal(a: Value, b: Value) -> bool:
     if isinstance(a, Some) and isinstance(b, Some):
         return values_equal(a.value, b.value)
     return a == b
+
+
+def float_divide(a: float, b: float) -> float:
+    """IEEE division, as Rust's f64: ``1.0 / 0.0`` is inf, ``0.0 / 0.0`` NaN."""
+    if b == 0.0:
+        if a != a or a == 0.0:
+            return math.nan
+        return math.copysign(math.inf, a) * math.copysign(1.0, b)
+    return a / b
+
+
+def float_remainder(a: float, b: float) -> float:
+    """Rust's ``%`` on f64 (C's ``fmod``): the sign of ``a``; NaN for ``inf % x`` and
+    ``x % 0.0``, ``x % inf`` is ``x``."""
+    if math.isinf(a) or b == 0.0 or a != a or b != b:
+        return math.nan
+    return a if math.isinf(b) else math.fmod(a, b)
 
 
 def _int_div(a: int, b: int) -> int:
@@ -463,6 +480,8 @@ class Interpreter:
             ref = self.functions.get(self.frames[-1].module, {}).get(expr.name)
             if ref is not None:
                 return FunctionValue(ref, self)
+            if expr.name in CONSTANTS:
+                return CONSTANTS[expr.name][1]
             self.fail(f"unknown variable '{expr.name}'", expr.span)
 
     def _record(self, expr: ast.RecordLit, scope: Scope) -> Value:
@@ -563,16 +582,15 @@ class Interpreter:
         self.fail(f"unknown operator '{op}'", expr.op_span)
 
     def _divide(self, expr: ast.Binary, left: Value, right: Value) -> Value:
+        if isinstance(left, float):
+            return float_divide(left, right) if expr.op == "/" else float_remainder(left, right)
         if right == 0:
             what = "division" if expr.op == "/" else "modulo"
-            kind = "Int" if isinstance(right, int) else "Float"
-            self.fail(f"{what} by zero ({kind})", expr.span)
-        if isinstance(left, int) and isinstance(right, int):
-            if left == INT_MIN and right == -1:  # the quotient 2**63 is not an Int
-                self.fail("integer overflow", expr.span)
-            quotient = _int_div(left, right)
-            return quotient if expr.op == "/" else left - right * quotient
-        return left / right if expr.op == "/" else math.fmod(left, right)
+            self.fail(f"{what} by zero (Int)", expr.span)
+        if left == INT_MIN and right == -1:  # the quotient 2**63 is not an Int
+            self.fail("integer overflow", expr.span)
+        quotient = _int_div(left, right)
+        return quotient if expr.op == "/" else left - right * quotient
 
     def _if(self, expr: ast.If, scope: Scope) -> Value:
         if self.eval(expr.condition, scope):

@@ -60,14 +60,11 @@ def test_short_circuit_skips_the_right_side(lang: Lang) -> None:
         ("()", "()"),
         ("to_float(3)", "3.0"),
         ("sqrt(-0.0)", "-0.0"),
-        ("pow(10.0, 400.0) - pow(10.0, 400.0)", None),
+        ("pow(10.0, 400.0) - pow(10.0, 400.0)", "NaN"),  # overflow is inf, as in Rust
+        ("1125899906842624.25", "1125899906842624.3"),  # Rust breaks the tie upward
     ],
 )
-def test_display_formats(lang: Lang, value: str, shown: str | None) -> None:
-    if shown is None:  # overflow is a runtime error, not a silent inf
-        with pytest.raises(Exception, match="pow"):
-            printed(lang, f'println("{{}}", {value});')
-        return
+def test_display_formats(lang: Lang, value: str, shown: str) -> None:
     assert printed(lang, f'println("{{}}", {value});') == shown + "\n"
 
 
@@ -244,7 +241,6 @@ def test_program_value_is_returned_to_python(lang: Lang) -> None:
         ("let v = [1, 2];\nlet x = v[2];", "index 2 out of range for a vector of length 2"),
         ("let d = 0;\nlet x = 1 / d;", "division by zero (Int)"),
         ("let d = 0;\nlet x = 1 % d;", "modulo by zero (Int)"),
-        ("let d = 0.0;\nlet x = 1.0 / d;", "division by zero (Float)"),
         ("let o: Option<Int> = None;\nlet x = unwrap(o);", "unwrap: unwrap() called on None"),
         ('let s = "ab";\nlet x = substring(s, 1, 5);', "substring: substring(1, 5) out of range"),
     ],
