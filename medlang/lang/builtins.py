@@ -52,6 +52,7 @@ from medlang.lang.builtin_rules import (
     _vector,
     _want,
 )
+from medlang.lang.builtins_seq import SEQUENCE_BUILTINS
 from medlang.lang.types import (
     ANY,
     BOOL,
@@ -482,9 +483,5 @@ _CORE = dict(
 )
 
 # The one table: every builtin by name, the core ones above and each topic's own.
-BUILTINS: dict[str, Builtin] = {**_CORE, **maths.ENTRIES}
+BUILTINS: dict[str, Builtin] = {**_CORE, **SEQUENCE_BUILTINS, **maths.ENTRIES}
 CONSTANTS = maths.CONSTANTS
-
-from medlang.lang.builtins_seq import SEQUENCE_BUILTINS  # noqa: E402  (they use Builtin)
-
-BUILTINS.update(SEQUENCE_BUILTINS)

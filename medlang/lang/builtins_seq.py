@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from medlang.lang.builtins import Builtin, BuiltinFailure, Signature
+from medlang.lang.builtin_rules import Builtin, BuiltinFailure, Signature
 from medlang.lang.types import (
     ANY,
     BOOL,
