@@ -104,12 +104,18 @@ def summary_line(metrics: dict) -> str:
 )
 @click.option("--config", "config", type=_FILE, help="Evidence run config (JSON).")
 @click.option("--out", required=True, type=_OUT, help="Result file (JSON).")
+@click.option(
+    "--allow-extrapolation",
+    is_flag=True,
+    help="Let the surrogate backend predict patients outside its training domain "
+    "(the out-of-domain fraction is reported as a metric).",
+)
 @producer
-def run_evidence(request, backend, config, out):
+def run_evidence(request, backend, config, out, allow_extrapolation):
     """Simulate an evidence program's virtual trial on one backend."""
     from medlang.evidence.trials import run_evidence as produce
 
-    return produce(request, backend, config, out)
+    return produce(request, backend, config, out, allow_extrapolation=allow_extrapolation)
 
 
 @click.command("run-evidence-hybrid")

@@ -39,9 +39,20 @@ if TYPE_CHECKING:
 _STRICT = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, strict=True)
 MAX_LAYER_WIDTH, MAX_LAYERS = 1024, 8  # the surrogate's MLP stays well under 100 MB
 
+# Model versions (medlang.sim.params.TrialSpec.model_version): 1 is the model of
+# every run logged before versions existed, so a recorded config without the field
+# means 1; a hand-written config without it gets the current model.
+CURRENT_MODEL_VERSION = 2
+ModelVersion = Field(None, ge=1, le=CURRENT_MODEL_VERSION)
+DltDefinition = Literal["grade4_any", "grade4_7days_or_fn"]
+ResponseDefinition = Literal["unconfirmed", "confirmed"]
+# keys that model version 1 never had: left out of its outputs so they stay byte-identical
+VERSION_2_KEYS = ("model_version", "dlt_definition", "response_definition")
+
 
 class TrainSurrogateConfig(BaseModel):
     model_config = _STRICT
+    model_version: int | None = ModelVersion
     seed: int = Field(0, ge=0)
     n_patients: int = Field(1200, ge=20, le=200_000)
     # default: 0.5 x lowest, 1.25 x highest arm; not strict: JSON gives a list, not a tuple
@@ -68,8 +79,10 @@ class TrainSurrogateConfig(BaseModel):
 
 class EvalSurrogateConfig(BaseModel):
     model_config = _STRICT
+    model_version: int | None = ModelVersion
     seed: int = Field(1, ge=0)
-    n_patients: int = Field(300, ge=1, le=200_000)
+    # default: 300 (model version 1), 1000 (version 2)
+    n_patients: int | None = Field(None, ge=1, le=200_000)
     doses_mg: list[float] | None = None  # default: the program's arm doses, in turn
     max_rmse: float = Field(0.1, gt=0)
     min_r_squared: float = Field(0.95, le=1)
@@ -100,10 +113,18 @@ class EvidenceRunConfig(BaseModel):
     seed: int | None = Field(None, ge=0)  # virtual population; default: the program's seed
     audit_seed: int = Field(0, ge=0)
     backend: str | None = None  # recorded by a logged run; must match when present
+    model_version: int | None = ModelVersion
+    dlt_definition: DltDefinition = "grade4_any"
+    response_definition: ResponseDefinition = "unconfirmed"
+    # the surrogate backend refuses patients outside its training domain unless this
+    allow_extrapolation: bool = False
 
 
 class EnvConfig(BaseModel):
     model_config = _STRICT
+    model_version: int | None = ModelVersion
+    dlt_definition: DltDefinition = "grade4_any"
+    response_definition: ResponseDefinition = "unconfirmed"
     dose_levels_mg: list[float] = Field(
         default_factory=lambda: [75.0, 125.0, 175.0, 225.0], min_length=1
     )
@@ -236,6 +257,37 @@ def load_config(
         prefix = f"{section}." if section and recorded else ""
         message = describe_validation_error(error).replace("field '", f"field '{prefix}", 1)
         raise EvidenceError(f"{path}: {message}") from None
+
+
+def resolve_model_version(config: ConfigFile) -> int:
+    """The config's model version: as written, else 1 for a config recorded by a run
+    (it predates versions), else the current one."""
+    written = getattr(config.model, "model_version", None)
+    if written is not None:
+        return written
+    return 1 if config.recorded else CURRENT_MODEL_VERSION
+
+
+def check_protocol(config: ConfigFile, model_version: int) -> None:
+    """Model version 1 has no ANC time course: only the definitions it always used."""
+    cfg = config.model
+    where = config.path or "(no config file given)"
+    if model_version < 2:
+        for key, default in (
+            ("dlt_definition", "grade4_any"),
+            ("response_definition", "unconfirmed"),
+        ):
+            if getattr(cfg, key, default) != default:
+                raise EvidenceError(
+                    f"{where}: field '{key}': {getattr(cfg, key)!r} needs model_version 2 "
+                    "(model version 1 has no grade-4 duration or per-visit tumour sizes)"
+                )
+
+
+def protocol_of(cfg: Any):
+    from medlang.sim.params import Protocol
+
+    return Protocol(dlt=cfg.dlt_definition, response=cfg.response_definition)
 
 
 def recorded_settings(config: ConfigFile, model: type[BaseModel]) -> Any:

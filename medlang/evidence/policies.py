@@ -15,14 +15,17 @@ from medlang.evidence.common import (
     write_json_atomic,
 )
 from medlang.evidence.configs import (
+    VERSION_2_KEYS,
     EnvConfig,
     RLEvalRecorded,
     RLTrainConfig,
+    check_protocol,
     file_input,
     load_config,
     read_json,
     recorded_settings,
     require_regular_file,
+    resolve_model_version,
     verify_input,
     verify_program,
 )
@@ -49,8 +52,27 @@ def env_settings(env: EnvConfig, loaded: LoadedProgram):
     )
 
 
-def _resolved_env(env: EnvConfig, loaded: LoadedProgram) -> dict:
-    return env.model_copy(update={"cycles": env.cycles or loaded.program.cycles}).model_dump()
+def _resolved_env(env_file, loaded: LoadedProgram) -> dict:
+    """The env config as recorded: defaults resolved, model version included."""
+    env: EnvConfig = env_file.model
+    update = {"cycles": env.cycles or loaded.program.cycles}
+    update["model_version"] = resolve_model_version(env_file)
+    return env.model_copy(update=update).model_dump()
+
+
+def _policy_env(resolved_env: dict) -> dict:
+    """The env as a policy file holds it: model version 1's files keep their old keys
+    (and so their bytes); a policy file without ``model_version`` is version 1."""
+    if resolved_env.get("model_version", 1) >= 2:
+        return resolved_env
+    return {k: v for k, v in resolved_env.items() if k not in VERSION_2_KEYS}
+
+
+def _spec(loaded: LoadedProgram, resolved_env: dict):
+    from medlang.sim.params import Protocol
+
+    protocol = Protocol(resolved_env["dlt_definition"], resolved_env["response_definition"])
+    return loaded.program.to_spec(model_version=resolved_env["model_version"], protocol=protocol)
 
 
 def train_policy_rl(
@@ -80,15 +102,18 @@ def train_policy_rl(
         else None
     )
     env, cfg = env_settings(env_file.model, loaded), train_file.model
+    resolved_env = _resolved_env(env_file, loaded)
+    check_protocol(env_file, resolved_env["model_version"])
     started_at, started = utc_now(), time.perf_counter()
     with progress_bar(cfg.episodes, "training policy", request.quiet) as step:
         table, returns, epsilon = train_q(
-            loaded.program.to_spec(), env, QLearning(**cfg.model_dump()), progress=step
+            _spec(loaded, resolved_env), env, QLearning(**cfg.model_dump()), progress=step
         )
     metrics = _training_metrics(cfg, returns, epsilon)
     metrics["training_time_s"] = time.perf_counter() - started
-    resolved_env = _resolved_env(env_file.model, loaded)
-    write_json_atomic(out_policy, _policy_document(loaded, resolved_env, env, cfg.seed, table))
+    write_json_atomic(
+        out_policy, _policy_document(loaded, _policy_env(resolved_env), env, cfg.seed, table)
+    )
     if out_report:
         write_json_atomic(out_report, _training_report(metrics, returns, cfg.convergence_window))
     inputs = {"evidence_program": loaded.record()}
@@ -162,6 +187,7 @@ def load_policy(path: Path, loaded: LoadedProgram, env: dict):
             f"'{data.get('evidence_program')}' with other model parameters than '{loaded.function}'"
         )
     recorded_env = data.get("env") if isinstance(data.get("env"), dict) else {}
+    recorded_env = {"model_version": 1, **recorded_env}  # absent: model version 1
     for key, value in env.items():
         trained = recorded_env.get(key)
         if trained != value:
@@ -193,9 +219,10 @@ def eval_policy_rl(
     recorded: RLEvalRecorded = recorded_settings(env_file, RLEvalRecorded)
     n_episodes = n_episodes or recorded.n_episodes
     seed = seed if seed is not None else recorded.seed
-    resolved_env = _resolved_env(env_file.model, loaded)
+    resolved_env = _resolved_env(env_file, loaded)
+    check_protocol(env_file, resolved_env["model_version"])
     env = env_settings(env_file.model, loaded)
-    table, policy_path, policy_sha = load_policy(policy_file, loaded, resolved_env)
+    table, policy_path, policy_sha = load_policy(policy_file, loaded, _policy_env(resolved_env))
     if table.shape != (env.n_states, len(env.dose_levels_mg)):
         raise EvidenceError(f"{policy_path}: field 'q_table': shape {table.shape} does not fit")
     verify_input(env_file, "policy", policy_sha, policy_path)
@@ -204,7 +231,7 @@ def eval_policy_rl(
     started_at, started = utc_now(), time.perf_counter()
     with progress_bar(n_episodes, "evaluating policy", request.quiet) as step:
         rollouts = greedy_rollouts(
-            loaded.program.to_spec(), env, table, n_episodes, seed, progress=step
+            _spec(loaded, resolved_env), env, table, n_episodes, seed, progress=step
         )
     metrics = _rollout_metrics(rollouts)
     report = {

@@ -157,7 +157,24 @@ class EvidenceProgram(BaseModel):
         canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
 
-    def to_spec(self, seed: int | None = None) -> sim.TrialSpec:
+    def to_spec(
+        self,
+        seed: int | None = None,
+        model_version: int = 1,
+        protocol: sim.Protocol | None = None,
+    ) -> sim.TrialSpec:
+        """The simulator's spec; model version 2 replaces the program's drug model
+        (``pk``, ``marrow``) by ``medlang.sim.docetaxel``'s."""
+        spec = self._spec(seed)
+        if model_version >= 2:
+            from dataclasses import replace
+
+            from medlang.sim.docetaxel import with_model_version_2
+
+            spec = replace(with_model_version_2(spec), protocol=protocol or sim.Protocol())
+        return spec
+
+    def _spec(self, seed: int | None) -> sim.TrialSpec:
         def param(p: ParamModel) -> sim.Param:
             return sim.Param(p.typical, p.cv)
 

@@ -21,6 +21,7 @@ from medlang.evidence.configs import (
     load_config,
     read_json,
     require_regular_file,
+    resolve_model_version,
     verify_input,
     verify_program,
 )
@@ -47,6 +48,15 @@ def load_surrogate(path: Path, loaded: LoadedProgram):
     return surrogate, path, sha256_of(path)
 
 
+def check_surrogate_version(surrogate, path: Path, model_version: int) -> None:
+    if surrogate.model_version != model_version:
+        raise EvidenceError(
+            f"{path}: field 'model_version': the surrogate learned model version "
+            f"{surrogate.model_version}, the run uses model version {model_version} (set "
+            "model_version in the config, or train a surrogate for this version)"
+        )
+
+
 def train_surrogate(request: Request, train_config: Path | None, out_model: Path | str) -> Produced:
     from medlang.registry import log_surrogate_train, utc_now
     from medlang.sim.mlp import AdamSettings
@@ -59,9 +69,12 @@ def train_surrogate(request: Request, train_config: Path | None, out_model: Path
         out_model, "--out-model", (loaded.module_path, config.path), request.registry_root
     )
     cfg: TrainSurrogateConfig = config.model
+    model_version = resolve_model_version(config)
     doses = [arm.dose_mg for arm in loaded.program.arms]
     dose_range = cfg.dose_range_mg or (0.5 * min(doses), 1.25 * max(doses))
-    resolved = cfg.model_copy(update={"dose_range_mg": tuple(dose_range)})
+    resolved = cfg.model_copy(
+        update={"dose_range_mg": tuple(dose_range), "model_version": model_version}
+    )
     settings = SurrogateTraining(
         n_patients=cfg.n_patients,
         dose_min_mg=dose_range[0],
@@ -72,7 +85,7 @@ def train_surrogate(request: Request, train_config: Path | None, out_model: Path
         seed=cfg.seed,
     )
     started_at, started = utc_now(), time.perf_counter()
-    spec = loaded.program.to_spec()
+    spec = loaded.program.to_spec(model_version=model_version)
     with progress_bar(spec.cycles, "simulating training set", request.quiet) as step:
         try:
             surrogate, metrics = fit_surrogate(
@@ -117,21 +130,32 @@ def surrogate_eval(
     inputs = (loaded.module_path, config.path, surrogate_path)
     out_report = check_output_path(out_report, "--out-report", inputs, request.registry_root)
     cfg: EvalSurrogateConfig = config.model
+    written = cfg.model_version
+    model_version = (
+        written if written is not None else (1 if config.recorded else surrogate.model_version)
+    )
+    check_surrogate_version(surrogate, surrogate_path, model_version)
     if cfg.seed == surrogate.seed:  # the same seed would draw the training patients again
         raise EvidenceError(
             f"{config.path or 'default config'}: field 'seed': {cfg.seed} is the surrogate's "
             "training seed; evaluation needs fresh patients (choose another seed)"
         )
-    doses = cfg.doses_mg or [arm.dose_mg for arm in loaded.program.arms]
-    resolved = cfg.model_copy(update={"doses_mg": list(doses)})
-    spec = loaded.program.to_spec()
+    spec = loaded.program.to_spec(model_version=model_version)
     rng = np.random.default_rng(cfg.seed)
-    patient_doses = np.resize(np.asarray(doses, dtype=float), cfg.n_patients)
-    population = Population(
-        sample_patients(spec, cfg.n_patients, rng),
-        patient_doses,
-        np.zeros(cfg.n_patients, dtype=int),
-    )
+    n_patients = cfg.n_patients or (300 if model_version < 2 else 1000)
+    patients = sample_patients(spec, n_patients, rng)
+    if model_version >= 2 and cfg.doses_mg is None:
+        # qualification samples the whole training dose range, not only the arms
+        low, high = surrogate.dose_range_mg
+        doses: list[float] | None = None
+        patient_doses = rng.uniform(low, high, n_patients)
+    else:
+        doses = cfg.doses_mg or [arm.dose_mg for arm in loaded.program.arms]
+        patient_doses = np.resize(np.asarray(doses, dtype=float), n_patients)
+    update = {"doses_mg": list(doses) if doses else None, "n_patients": n_patients}
+    update["model_version"] = model_version
+    resolved = cfg.model_copy(update=update)
+    population = Population(patients, patient_doses, np.zeros(n_patients, dtype=int))
     started_at, started = utc_now(), time.perf_counter()
     with progress_bar(spec.cycles, "simulating evaluation set", request.quiet) as step:
         metrics = evaluate_surrogate(
@@ -144,7 +168,7 @@ def surrogate_eval(
     report = {
         "evidence_program": loaded.function,
         "surrogate": str(surrogate_path),
-        "config": resolved.model_dump(mode="json"),
+        "config": _report_config(resolved, model_version),
         "metrics": dict(metrics),
         "note": "errors are on log(best relative tumour size) and log(cycle-1 ANC nadir)",
     }
@@ -167,3 +191,11 @@ def _inputs(loaded: LoadedProgram, config_path: Path | None) -> dict:
     if config_path is not None:
         inputs["config_file"] = file_input(config_path, sha256_of(config_path))
     return inputs
+
+
+def _report_config(resolved, model_version: int) -> dict:
+    """The config as the report shows it; model version 1's reports stay byte-identical."""
+    config = resolved.model_dump(mode="json")
+    if model_version < 2:
+        config.pop("model_version", None)
+    return config

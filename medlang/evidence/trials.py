@@ -17,14 +17,17 @@ from medlang.evidence.configs import (
     BACKEND_STRATEGY,
     ConfigFile,
     EvidenceRunConfig,
+    check_protocol,
     file_input,
     load_config,
+    protocol_of,
+    resolve_model_version,
     verify_input,
     verify_program,
 )
 from medlang.evidence.discovery import LoadedProgram, sha256_of
 from medlang.evidence.errors import EvidenceError
-from medlang.evidence.surrogates import load_surrogate
+from medlang.evidence.surrogates import check_surrogate_version, load_surrogate
 
 BACKENDS = ("Mechanistic", "Surrogate", "Hybrid")
 COMMAND = {"Hybrid": "run-evidence-hybrid"}
@@ -49,6 +52,7 @@ def run_evidence(
     out: Path | str,
     command: str = "run-evidence",
     loaded: LoadedProgram | None = None,
+    allow_extrapolation: bool = False,
 ) -> Produced:
     loaded = loaded or request.load_program(config_file)
     config = load_config(config_file, EvidenceRunConfig, command)
@@ -66,6 +70,17 @@ def run_evidence(
             f"(use {BACKEND_STRATEGY[backend]!r})"
         )
     verify_program(config, loaded)
+    model_version = resolve_model_version(config)
+    check_protocol(config, model_version)
+    if strategy != "mechanistic" and (
+        cfg.dlt_definition != "grade4_any" or cfg.response_definition != "unconfirmed"
+    ):
+        raise EvidenceError(
+            f"{where}: fields 'dlt_definition'/'response_definition': the surrogate predicts "
+            "the best tumour size and the ANC nadir only, not a grade-4 duration or a "
+            f"confirmation; use --backend mechanistic for {cfg.dlt_definition!r} and "
+            f"{cfg.response_definition!r}"
+        )
     inputs: dict = {"evidence_program": loaded.record()}
     surrogate = surrogate_path = None
     if strategy != "mechanistic":
@@ -73,6 +88,7 @@ def run_evidence(
             raise EvidenceError(f"{where}: field 'surrogate': required for backend {backend}")
         surrogate, surrogate_path, sha = load_surrogate(config.resolve_path(cfg.surrogate), loaded)
         verify_input(config, "surrogate", sha, surrogate_path)
+        check_surrogate_version(surrogate, surrogate_path, model_version)
         inputs["surrogate"] = file_input(surrogate_path, sha)
     if config.path is not None:
         inputs["config_file"] = file_input(config.path, sha256_of(config.path))
@@ -86,6 +102,8 @@ def run_evidence(
             "strategy": strategy,
             "seed": seed,
             "backend": backend,
+            "model_version": model_version,
+            "allow_extrapolation": cfg.allow_extrapolation or allow_extrapolation,
         }
     )
     return _simulate_and_log(request, loaded, backend, resolved, surrogate, inputs, out, command)
@@ -93,16 +111,26 @@ def run_evidence(
 
 def _simulate_and_log(request, loaded, backend, cfg, surrogate, inputs, out, command) -> Produced:
     from medlang.registry import log_evidence_run, utc_now
-    from medlang.sim.hybrid import Routing
+    from medlang.sim.hybrid import OutOfDomain, Routing
     from medlang.sim.hybrid import run_evidence as simulate_evidence
     from medlang.sim.population import trial_population
 
-    spec = loaded.program.to_spec(seed=cfg.seed)
+    spec = loaded.program.to_spec(cfg.seed, cfg.model_version, protocol_of(cfg))
     population = trial_population(spec)
     started_at = utc_now()
-    routing = Routing(cfg.strategy, cfg.mech_threshold, cfg.audit_fraction, cfg.audit_seed)
+    routing = Routing(
+        cfg.strategy,
+        cfg.mech_threshold,
+        cfg.audit_fraction,
+        cfg.audit_seed,
+        allow_extrapolation=cfg.allow_extrapolation,
+        version2=cfg.model_version >= 2,
+    )
     with progress_bar(spec.cycles, f"simulating ({backend.lower()})", request.quiet) as step:
-        outcome = simulate_evidence(spec, population, routing, surrogate, progress=step)
+        try:
+            outcome = simulate_evidence(spec, population, routing, surrogate, progress=step)
+        except OutOfDomain as error:
+            raise EvidenceError(f"{cfg.surrogate}: {error}") from None
     metrics = dict(outcome.metrics)
     if backend == "Mechanistic":  # no surrogate, no audit: errors are not applicable
         metrics["rmse"] = metrics["mae"] = None
@@ -130,20 +158,25 @@ def _result_document(loaded, backend, cfg, spec, population, outcome, metrics) -
 
     response = responders(spec, outcome.endpoints)
     toxicity = dlts(spec, outcome.endpoints)
+    endpoints = outcome.endpoints
     patients = [
         {
             "arm": spec.arms[int(population.arm_index[i])].label,
             "dose_mg": float(population.dose_mg[i]),
             "source": str(outcome.source[i]),
-            "best_rts": float(outcome.endpoints.best_rts[i]),
-            "anc_nadir_cycle1": float(outcome.endpoints.anc_nadir[i]),
+            "best_rts": float(endpoints.best_rts[i]),
+            "anc_nadir_cycle1": float(endpoints.anc_nadir[i]),
             "responder": bool(response[i]),
             "dlt": bool(toxicity[i]),
         }
         for i in range(population.n)
     ]
+    if spec.model_version >= 2:  # model version 1's files stay byte-identical
+        for i, patient in enumerate(patients):
+            patient["nadir_day_cycle1"] = float(endpoints.nadir_day[i])
+            patient["grade4_days_cycle1"] = float(endpoints.grade4_days[i])
     timing_free = {k: v for k, v in metrics.items() if k != "execution_time_ms"}
-    return {
+    document = {
         "evidence_program": loaded.function,
         "backend": backend,
         "strategy": cfg.strategy,
@@ -151,3 +184,7 @@ def _result_document(loaded, backend, cfg, spec, population, outcome, metrics) -
         "summary": timing_free,
         "patients": patients,
     }
+    if spec.model_version >= 2:
+        document["model_version"] = spec.model_version
+        document["protocol"] = {"dlt": spec.protocol.dlt, "response": spec.protocol.response}
+    return document

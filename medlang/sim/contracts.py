@@ -30,6 +30,8 @@ INVARIANTS: tuple[str, ...] = (
     "anc_above_physiological",
     "tumour_above_physiological",
 )
+# Model version 2 only (medlang.sim.model2): a step too long for the drug effect.
+STEP_SIZE_GUARD = "step_size_guard"
 
 
 @dataclass
@@ -62,7 +64,14 @@ class ViolationCounter:
                 self.counts[name] += int(failed.sum())
                 self.per_patient[patients] += failed
 
+    def record(self, failures: dict[str, np.ndarray], patients: slice | np.ndarray) -> None:
+        """Add per-patient failure counts (bool or int arrays) of the named invariants."""
+        for name, failed in failures.items():
+            if failed.any():
+                self.counts[name] = self.counts.get(name, 0) + int(failed.sum())
+                self.per_patient[patients] += failed
+
     def merge(self, other: ViolationCounter, patients: np.ndarray) -> None:
         for name, count in other.counts.items():
-            self.counts[name] += count
+            self.counts[name] = self.counts.get(name, 0) + count
         self.per_patient[patients] += other.per_patient

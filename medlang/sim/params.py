@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 DOCETAXEL_MOLAR_MASS_G_PER_MOL = 807.9
 
@@ -112,6 +113,30 @@ class Thresholds:
     grade3_anc: float = 1.0
 
 
+DLT_DEFINITIONS = ("grade4_any", "grade4_7days_or_fn")
+RESPONSE_DEFINITIONS = ("unconfirmed", "confirmed")
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """How a trial classifies patients (recorded in every run's config).
+
+    DLT (cycle 1): ``grade4_any``, any ANC below ``dlt_anc``; or
+    ``grade4_7days_or_fn``, the usual phase-I definition: grade-4 neutropenia lasting
+    at least 7 days, or febrile neutropenia. The simulator has no fever model, so
+    febrile neutropenia is not simulated: this definition counts grade 4 lasting
+    >= 7 days only and under-counts DLTs by the febrile episodes of shorter
+    grade-4 spells (about 1 in 10 patients at 100 mg/m2 per the Taxotere label).
+    Response (RECIST 1.1, Eisenhauer 2009): ``unconfirmed``, best relative size at
+    an assessment <= 1 - shrinkage; ``confirmed``, such an assessment followed by
+    another at least ``confirmation_weeks`` later that still qualifies.
+    """
+
+    dlt: str = "grade4_any"
+    response: str = "unconfirmed"
+    confirmation_weeks: float = 4.0
+
+
 @dataclass(frozen=True)
 class TrialSpec:
     """Everything the mechanistic backend needs for one virtual trial."""
@@ -129,6 +154,11 @@ class TrialSpec:
     post_dose_step_hours: float = 0.1
     post_dose_hours: float = 48.0
     seed: int = 0
+    # 1: the program's one-compartment drug model, RK4 on the whole system (runs
+    # logged before model versions existed); 2: medlang.sim.docetaxel
+    model_version: int = 1
+    distribution: Any = None  # medlang.sim.docetaxel.Distribution (model version 2)
+    protocol: Protocol = field(default_factory=lambda: Protocol())
 
     @property
     def n_patients(self) -> int:

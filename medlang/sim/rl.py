@@ -12,13 +12,20 @@ Action: one of the dose levels. Reward for a cycle:
     + response_bonus * [responder] (last cycle only; responder: best RTS <= 0.7)
 
 An episode is one virtual patient; a DLT is grade 4 neutropenia in any cycle;
-success is a response without DLT. Episodes run in parallel batches (one ODE solve
-per cycle for the whole batch), updates are applied in episode order.
+success is a response without DLT.
+
+Model version 2 shares the trial's assessment schedule and protocol: the tumour is
+assessed (observed, rewarded, and counted towards response) only at the trial's
+visit cycles, the state keeps the last assessed size in between, response follows
+the protocol's definition (unconfirmed or RECIST-confirmed), and a DLT follows the
+protocol's DLT definition in every cycle. (Model version 1 assesses every cycle.)
+Episodes run in parallel batches (one ODE solve per cycle for the whole batch),
+updates are applied in episode order.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -90,6 +97,14 @@ class DoseEnv:
         self.dlt = np.zeros(n, dtype=bool)
         self.violations = np.zeros(n, dtype=np.int64)
         self.cycle = 0
+        self.model2 = None
+        if spec.model_version >= 2:
+            from medlang.sim.model2 import Model2Run
+            from medlang.sim.trial import visit_cycles
+
+            self.model2 = Model2Run(spec, self.population, block_size=max(1, n))
+            self.visits = visit_cycles(replace(spec, cycles=env.cycles))
+            self.visit_rts: list[np.ndarray] = []
 
     def observe(self) -> np.ndarray:
         """Flat state index per patient."""
@@ -101,6 +116,8 @@ class DoseEnv:
 
     def step(self, actions: np.ndarray) -> np.ndarray:
         """Give each patient its dose level for this cycle; return the cycle's rewards."""
+        if self.model2 is not None:
+            return self._step_model2(actions)
         env, spec = self.env, self.spec
         cycle_h = spec.cycle_days * HOURS_PER_DAY
         counter = ViolationCounter(self.population.n)
@@ -133,12 +150,50 @@ class DoseEnv:
             reward += env.response_bonus * self.responder
         return reward
 
+    def _step_model2(self, actions: np.ndarray) -> np.ndarray:
+        from medlang.sim.trial import GRADE4_DLT_DAYS, confirmed_responders
+
+        env, spec = self.env, self.spec
+        counter = ViolationCounter(self.population.n)
+        dose = np.asarray(env.dose_levels_mg, dtype=float)[actions]
+        outcome = self.model2.run_cycle(dose, counter)
+        nadir = outcome.anc_nadir
+        with np.errstate(invalid="ignore"):
+            grade4 = nadir < spec.thresholds.dlt_anc
+            grade3 = (nadir < spec.thresholds.grade3_anc) & ~grade4
+            dlt = grade4
+            if spec.protocol.dlt == "grade4_7days_or_fn":
+                dlt = grade4 & (outcome.grade4_hours / HOURS_PER_DAY >= GRADE4_DLT_DAYS)
+        reward = np.zeros(self.population.n)
+        self.cycle += 1
+        if self.cycle in self.visits:  # an assessment: the tumour is seen
+            rts = outcome.rts_end
+            with np.errstate(invalid="ignore"):
+                reward += env.tumour_weight * np.nan_to_num(self.rts - rts, nan=0.0)
+                self.best_rts = np.minimum(self.best_rts, rts)
+            self.visit_rts.append(rts)
+            self.rts = rts
+        reward -= env.grade3_penalty * grade3 + env.grade4_penalty * grade4
+        reward -= env.violation_penalty * counter.per_patient
+        self.last_nadir = nadir
+        self.dlt |= dlt
+        self.violations += counter.per_patient
+        if self.done:
+            if spec.protocol.response == "confirmed":
+                assessed = replace(spec, cycles=env.cycles)
+                self._responder = confirmed_responders(assessed, np.array(self.visit_rts))
+            reward += env.response_bonus * self.responder
+        return reward
+
     @property
     def done(self) -> bool:
         return self.cycle >= self.env.cycles
 
     @property
     def responder(self) -> np.ndarray:
+        confirmed = getattr(self, "_responder", None)
+        if confirmed is not None:
+            return confirmed
         return self.best_rts <= self.spec.responder_rts
 
 

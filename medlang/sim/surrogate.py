@@ -52,6 +52,7 @@ class Surrogate:
     program_fingerprint: str
     seed: int
     training: dict[str, Any]
+    model_version: int = 1  # of the mechanistic model it learned (absent in old files: 1)
 
     # --- prediction ------------------------------------------------------
 
@@ -66,11 +67,19 @@ class Surrogate:
         raw = design_matrix(population)
         return ((raw >= self.domain_min) & (raw <= self.domain_max)).all(axis=1)
 
+    @property
+    def dose_range_mg(self) -> tuple[float, float]:
+        dose = FEATURES.index("dose_mg")
+        return float(self.domain_min[dose]), float(self.domain_max[dose])
+
     # --- persistence -----------------------------------------------------
 
     def to_json(self) -> dict[str, Any]:
+        # model version 1's files stay byte-identical to those written before versions
+        version = {"model_version": self.model_version} if self.model_version >= 2 else {}
         return {
             "format": FORMAT,
+            **version,
             "evidence_program": self.program_name,
             "program_fingerprint": self.program_fingerprint,
             "seed": self.seed,
@@ -142,6 +151,7 @@ class Surrogate:
             program_fingerprint=str(data["program_fingerprint"]),
             seed=int(data["seed"]),
             training=dict(data.get("training", {})),
+            model_version=_model_version(data.get("model_version", 1)),
         )
 
 
@@ -150,3 +160,9 @@ def _vector(scalers: dict, name: str, size: int) -> np.ndarray:
     if vector.shape != (size,) or not np.isfinite(vector).all():
         raise SurrogateFormatError(f"field 'scalers.{name}': expected {size} finite numbers")
     return vector
+
+
+def _model_version(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise SurrogateFormatError("field 'model_version': expected a model version (1, 2, ...)")
+    return value

@@ -129,6 +129,7 @@ def fit_surrogate(
         program_fingerprint=fingerprint,
         seed=settings.seed,
         training=training,
+        model_version=spec.model_version,
     )
     return surrogate, metrics
 
@@ -199,6 +200,10 @@ def evaluate_surrogate(
         and metrics["rmse"] <= qualification.max_rmse
         and metrics["r_squared"] >= qualification.min_r_squared
     )
+    if spec.model_version >= 2:
+        metrics["rmse_by_dose_stratum"] = rmse_by_dose_stratum(
+            predicted, mech.endpoints, population.dose_mg, surrogate
+        )
     metrics.update(
         mech_violations=mech.violations.total,
         surr_violations=int(surrogate_violations(predicted).sum()),
@@ -207,3 +212,26 @@ def evaluate_surrogate(
         in_domain_fraction=float(in_domain.mean()),
     )
     return metrics
+
+
+DOSE_STRATA = 5
+
+
+def rmse_by_dose_stratum(predicted, reference, doses, surrogate) -> dict[str, float]:
+    """rmse in equal-width strata of the surrogate's training dose range (doses
+    outside it form their own strata)."""
+    from medlang.sim.surrogate import FEATURES
+
+    dose = FEATURES.index("dose_mg")
+    low, high = float(surrogate.domain_min[dose]), float(surrogate.domain_max[dose])
+    edges = np.linspace(low, high, DOSE_STRATA + 1)
+    strata: dict[str, np.ndarray] = {f"<{low:.0f} mg": doses < low}
+    for a, b in zip(edges[:-1], edges[1:], strict=True):
+        upper = doses <= b if b == edges[-1] else doses < b
+        strata[f"{a:.0f}-{b:.0f} mg"] = (doses >= a) & upper
+    strata[f">{high:.0f} mg"] = doses > high
+    result = {}
+    for label, mask in strata.items():
+        if mask.any():
+            result[label] = error_metrics(predicted.subset(mask), reference.subset(mask))["rmse"]
+    return result

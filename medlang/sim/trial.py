@@ -18,13 +18,29 @@ DEFAULT_BLOCK_SIZE = 4096  # patients per solver block: bounds memory only
 @dataclass(frozen=True)
 class Endpoints:
     """Per-patient endpoints: best relative tumour size over the visits and the cycle-1
-    ANC nadir (10^9/L). Non-finite values stay non-finite (and are counted as violations)."""
+    ANC nadir (10^9/L). Non-finite values stay non-finite (and are counted as violations).
+
+    Model version 2 also gives the cycle-1 nadir day, the cycle-1 days with ANC below
+    the grade-4 threshold and the relative tumour size at every visit (rows); a
+    surrogate-predicted patient has NaN there (the surrogate predicts the first two)."""
 
     best_rts: np.ndarray
     anc_nadir: np.ndarray
+    nadir_day: np.ndarray | None = None
+    grade4_days: np.ndarray | None = None
+    visit_rts: np.ndarray | None = None  # (visits, n)
 
     def subset(self, index: np.ndarray) -> Endpoints:
-        return Endpoints(self.best_rts[index], self.anc_nadir[index])
+        def pick(values):
+            return None if values is None else values[..., index]
+
+        return Endpoints(
+            self.best_rts[index],
+            self.anc_nadir[index],
+            pick(self.nadir_day),
+            pick(self.grade4_days),
+            pick(self.visit_rts),
+        )
 
 
 @dataclass(frozen=True)
@@ -50,6 +66,8 @@ def simulate(
 ) -> MechanisticOutcome:
     """Solve every patient's PK/PD model over all cycles (same dose each cycle);
     ``progress`` is called with 1 after each cycle."""
+    if spec.model_version >= 2:
+        return _simulate_model2(spec, population, block_size, progress)
     rates = Rates.of(population, spec.pk.molar_mass_g_per_mol)
     violations = ViolationCounter(population.n)
     state = initial_state(population)
@@ -79,6 +97,32 @@ def simulate(
     return MechanisticOutcome(Endpoints(best_rts, anc_nadir), violations)
 
 
+def _simulate_model2(spec, population, block_size, progress) -> MechanisticOutcome:
+    from medlang.sim.model2 import Model2Run
+
+    run = Model2Run(spec, population, block_size)
+    violations = ViolationCounter(population.n)
+    visits = visit_cycles(spec)
+    visit_rts = np.empty((len(visits), population.n))
+    first = None
+    for cycle in range(1, spec.cycles + 1):
+        outcome = run.run_cycle(population.dose_mg, violations)
+        if cycle == 1:
+            first = outcome
+        if cycle in visits:
+            visit_rts[visits.index(cycle)] = outcome.rts_end
+        if progress is not None:
+            progress(1)
+    endpoints = Endpoints(
+        best_rts=visit_rts.min(axis=0),
+        anc_nadir=first.anc_nadir,
+        nadir_day=first.nadir_day,
+        grade4_days=first.grade4_hours / HOURS_PER_DAY,
+        visit_rts=visit_rts,
+    )
+    return MechanisticOutcome(endpoints, violations)
+
+
 @dataclass(frozen=True)
 class TrialSummary:
     orr: float
@@ -93,12 +137,63 @@ class TrialSummary:
 
 def responders(spec: TrialSpec, endpoints: Endpoints) -> np.ndarray:
     with np.errstate(invalid="ignore"):
+        if spec.protocol.response == "confirmed":
+            return confirmed_responders(spec, endpoints.visit_rts)
         return endpoints.best_rts <= spec.responder_rts  # NaN -> False
+
+
+def confirmed_responders(spec: TrialSpec, visit_rts: np.ndarray) -> np.ndarray:
+    """RECIST 1.1 confirmed response: a qualifying assessment followed by another at
+    least ``confirmation_weeks`` later that still qualifies."""
+    days = np.array(visit_cycles(spec), dtype=float) * spec.cycle_days
+    with np.errstate(invalid="ignore"):
+        qualifies = visit_rts <= spec.responder_rts
+    confirmed = np.zeros(visit_rts.shape[1], dtype=bool)
+    gap = 7.0 * spec.protocol.confirmation_weeks
+    for i in range(len(days)):
+        for j in range(i + 1, len(days)):
+            if days[j] - days[i] >= gap - 1e-9:
+                confirmed |= qualifies[i] & qualifies[j]
+    return confirmed
+
+
+# A phase-I grade-4 DLT must last at least this long (CTCAE-based usual definition).
+GRADE4_DLT_DAYS = 7.0
 
 
 def dlts(spec: TrialSpec, endpoints: Endpoints) -> np.ndarray:
     with np.errstate(invalid="ignore"):
-        return endpoints.anc_nadir < spec.thresholds.dlt_anc  # NaN -> False
+        grade4 = endpoints.anc_nadir < spec.thresholds.dlt_anc  # NaN -> False
+        if spec.protocol.dlt == "grade4_7days_or_fn":  # no fever model: see Protocol
+            return grade4 & (endpoints.grade4_days >= GRADE4_DLT_DAYS)
+        return grade4
+
+
+def neutropenia_metrics(spec: TrialSpec, population: Population, endpoints: Endpoints) -> dict:
+    """Cycle-1 grade-4 incidence, median nadir day and median grade-4 duration (days,
+    among patients with grade 4), overall and per arm: the calibration in every run."""
+    with np.errstate(invalid="ignore"):
+        grade4 = endpoints.anc_nadir < spec.thresholds.dlt_anc
+
+    def block(mask: np.ndarray) -> dict:
+        def median(values):
+            values = values[np.isfinite(values)]
+            return float(np.median(values)) if len(values) else float("nan")
+
+        return {
+            "grade4_rate": float(grade4[mask].mean()) if mask.any() else 0.0,
+            "median_nadir_day": median(endpoints.nadir_day[mask]),
+            "median_grade4_days": median(endpoints.grade4_days[mask & grade4]),
+        }
+
+    overall = block(np.ones(population.n, dtype=bool))
+    by_arm = {
+        arm.label: block(population.arm_index == index) for index, arm in enumerate(spec.arms)
+    }
+    metrics = dict(overall)
+    for key in overall:
+        metrics[f"{key}_by_arm"] = {label: values[key] for label, values in by_arm.items()}
+    return metrics
 
 
 def summarise(spec: TrialSpec, population: Population, endpoints: Endpoints) -> TrialSummary:

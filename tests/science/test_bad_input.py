@@ -166,7 +166,8 @@ def test_policy_trained_for_another_env_is_refused(project):
         "--out-policy",
         policy,
     )
-    Path(project.path("env2.json")).write_text('{"dose_levels_mg": [60.0, 250.0]}')
+    env2 = '{"model_version": 1, "dose_levels_mg": [60.0, 250.0]}'
+    Path(project.path("env2.json")).write_text(env2)
     out = project.path("report.json")
     result = project.produce(
         "eval-policy-rl",

@@ -119,8 +119,8 @@ def test_hybrid_agrees_with_mechanistic(trained, snapshot):
     for backend in ("mechanistic", "hybrid"):
         out = project.path(f"out/{backend}.json")
         args = ["--backend", backend, "--out", out]
-        if backend == "hybrid":
-            args += ["--config", project.path("hybrid.json")]
+        config = "hybrid.json" if backend == "hybrid" else "v1.json"
+        args += ["--config", project.path(config)]
         project.produce("run-evidence", *args)
         outputs[backend] = json.loads(Path(out).read_text())["summary"]
     mech, hybrid = outputs["mechanistic"], outputs["hybrid"]

@@ -108,7 +108,7 @@ def test_mlc_run_of_a_file_name_too_long_is_a_readable_error(project):
 @pytest.mark.parametrize("victim", ["small_evidence.medlang", "hybrid.json"])
 def test_an_output_that_is_an_input_is_refused_and_left_intact(trained, project, victim):
     other, _ = trained  # its surrogate: the hybrid config needs one
-    config = {"surrogate": other.path("model/surrogate.json")}
+    config = {"model_version": 1, "surrogate": other.path("model/surrogate.json")}
     Path(project.path("hybrid.json")).write_text(json.dumps(config))
     before = Path(project.path(victim)).read_bytes()
     args = ("--hybrid-config", project.path("hybrid.json"), "--out", project.path(victim))
