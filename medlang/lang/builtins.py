@@ -39,6 +39,8 @@ from itertools import accumulate
 from typing import Any
 
 from medlang.lang import builtins_maths as maths
+from medlang.lang import builtins_text as text
+from medlang.lang import builtins_time as times
 from medlang.lang.builtin_rules import (
     Builtin,
     BuiltinFailure,
@@ -477,11 +479,16 @@ _CORE = dict(
             "join", _fixed((VectorType(STRING), STRING), STRING), lambda ctx, v, sep: sep.join(v)
         ),
         _entry("split", _fixed((STRING, STRING), VectorType(STRING)), _split),
-        _entry("trim", _fixed((STRING,), STRING), lambda ctx, s: s.strip()),
         _entry("format_float", _fixed((FLOAT, INT), STRING), _format_float),
     ]
 )
 
 # The one table: every builtin by name, the core ones above and each topic's own.
-BUILTINS: dict[str, Builtin] = {**_CORE, **SEQUENCE_BUILTINS, **maths.ENTRIES}
+BUILTINS: dict[str, Builtin] = {
+    **_CORE,
+    **SEQUENCE_BUILTINS,
+    **maths.ENTRIES,
+    **text.ENTRIES,
+    **times.ENTRIES,
+}
 CONSTANTS = maths.CONSTANTS

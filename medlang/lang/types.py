@@ -123,7 +123,9 @@ STRING = Prim("String")
 UNIT = Prim("Unit")
 ANY = AnyType()
 
-PRIMITIVES = {t.name: t for t in (INT, FLOAT, BOOL, STRING, UNIT)}
+TIMESTAMP = Prim("Timestamp")  # an instant in UTC, microsecond precision
+
+PRIMITIVES = {t.name: t for t in (INT, FLOAT, BOOL, STRING, UNIT, TIMESTAMP)}
 GENERICS = {"Vector": 1, "Option": 1, "Map": 2}
 
 
@@ -199,7 +201,7 @@ def is_numeric(t: Type) -> bool:
 
 
 def is_ordered(t: Type) -> bool:
-    return t in (INT, FLOAT, STRING)
+    return t in (INT, FLOAT, STRING, TIMESTAMP)
 
 
 # ---- generics: type variables bound at a call site -----------------------------

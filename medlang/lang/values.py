@@ -75,6 +75,19 @@ class TupleValue(tuple):
     __slots__ = ()
 
 
+@dataclass(frozen=True, slots=True, order=True)
+class Timestamp:
+    """An instant, as whole microseconds since 1970-01-01T00:00:00Z (UTC); the
+    registry's precision. Shown as RFC 3339, exactly as the registry stores it."""
+
+    micros: int
+
+    def __str__(self) -> str:
+        from medlang.registry.timestamps import format_timestamp, from_micros
+
+        return format_timestamp(from_micros(self.micros))
+
+
 @dataclass(frozen=True, slots=True)
 class EnumValue:
     enum_name: str
@@ -88,6 +101,8 @@ def to_python(value: Value) -> Any:
         return {name: to_python(field) for name, field in value.fields.items()}
     if isinstance(value, EnumValue):
         return value.variant
+    if isinstance(value, Timestamp):
+        return str(value)
     if isinstance(value, Some):
         return to_python(value.value)
     if value is NONE:

@@ -21,7 +21,7 @@ from functools import cache
 from typing import Any
 
 from medlang.lang.externs import ExternContext, extern
-from medlang.lang.values import NONE, EnumValue, Record, Some, Value
+from medlang.lang.values import NONE, EnumValue, Record, Some, Timestamp, Value
 
 MODULE = "med.registry"
 
@@ -154,12 +154,21 @@ def _summary_fields(run: JsonObject) -> dict[str, Value]:
         "finished_at": timestamp_text(run["finished_at"]),
         "git_commit": run.get("git_commit") or "",
         "git_dirty": bool(run.get("git_dirty")),
+        "started": _instant(run["started_at"]),
+        "finished": _instant(run["finished_at"]),
     }
 
 
 @cache
 def _run_kind(name: str) -> EnumValue:
     return EnumValue("RunKind", name)  # seven values, shared by every summary
+
+
+def _instant(stored: str) -> Timestamp:
+    """A stored (validated) timestamp as a MedLang Timestamp."""
+    from medlang.registry.timestamps import parse_timestamp, to_micros
+
+    return Timestamp(to_micros(parse_timestamp(stored)))
 
 
 def timestamp_text(stored: str) -> str:

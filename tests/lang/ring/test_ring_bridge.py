@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from medlang.lang.bridge import registry as bridge
+from medlang.lang.builtins_time import _timestamp as timestamp
 from medlang.lang.externs import ExternContext, ExternFailure, lookup_extern
 from medlang.lang.values import NONE, EnumValue, Record, Some
 from medlang.resources import stdlib_dir
@@ -88,6 +89,8 @@ def test_summary_fields_follow_the_declaration(ctx: ExternContext) -> None:
         "finished_at": "2026-03-03T14:00:00.900000Z",
         "git_commit": fx.COMMIT_B,
         "git_dirty": True,
+        "started": timestamp(ctx, "2026-03-03T14:00:00Z"),
+        "finished": timestamp(ctx, "2026-03-03T14:00:00.9Z"),
     }
 
 
