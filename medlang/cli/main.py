@@ -18,6 +18,7 @@ import click
 
 from medlang import __version__
 from medlang.registry.paths import default_registry_root
+from medlang.registry.safe_files import set_insecure_ok
 
 # command name -> "module:attribute"; each module owns its commands.
 _LAZY_COMMANDS: dict[str, str] = {
@@ -107,9 +108,16 @@ class LazyGroup(click.Group):
     help="Registry directory, or an archive file to read (default: $MEDLANG_REGISTRY "
     "or ~/.medlang/registry).",
 )
+@click.option(
+    "--registry-insecure-ok",
+    "insecure_ok",
+    is_flag=True,
+    help="Write even into a registry directory other users can change "
+    "(also $MEDLANG_REGISTRY_INSECURE_OK=1).",
+)
 @click.version_option(version=__version__, prog_name="mlc")
 @click.pass_context
-def cli(ctx: click.Context, registry_root: str | None) -> None:
+def cli(ctx: click.Context, registry_root: str | None, insecure_ok: bool) -> None:
     """MedLang toolchain: run MedLang programs, produce runs, query the run registry.
 
     \b
@@ -123,6 +131,9 @@ def cli(ctx: click.Context, registry_root: str | None) -> None:
       eval "$(_MLC_COMPLETE=bash_source mlc)"
     """
     ctx.obj = App(registry_root=_registry_root(registry_root))
+    if insecure_ok:  # for every registry this command opens, until it ends
+        previous = set_insecure_ok(True)
+        ctx.call_on_close(lambda: set_insecure_ok(previous))
 
 
 def _registry_root(option: str | None) -> Path:

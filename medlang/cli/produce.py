@@ -65,6 +65,13 @@ def producer(command: Callable) -> Callable:
             quiet=quiet,
         )
         try:
+            if log:
+                from medlang.registry import Registry
+
+                Registry(request.registry_root).check_writable()  # before any work
+        except RegistryError as error:
+            raise click.ClickException(str(error)) from None
+        try:
             produced = command(request, **options)
         except EvidenceError as error:
             raise click.ClickException(str(error)) from None

@@ -56,7 +56,13 @@ def run_and_log(
 ) -> None:
     """The work behind ``mlc run --log``; prints like the producing commands."""
     from medlang.cli.produce import report
+    from medlang.registry import Registry, RegistryError
 
+    try:
+        if log:
+            Registry(registry_root).check_writable()  # before any work
+    except RegistryError as error:
+        raise click.ClickException(str(error)) from None
     try:
         if not is_file(file):
             raise EvidenceError(f"{file}: no such file")
@@ -69,4 +75,6 @@ def run_and_log(
         produced = run_evidence(request, backend, config, out, loaded=loaded)
     except EvidenceError as error:
         raise click.ClickException(str(error)) from None
+    except RegistryError as error:  # outputs are written; only logging failed
+        raise click.ClickException(f"run not logged: {error}") from None
     report(produced, quiet)

@@ -30,6 +30,7 @@ from medlang.lang.values import (
     TupleValue,
     Value,
 )
+from medlang.registry.errors import RegistryError
 
 MAX_CALL_DEPTH = 1000
 
@@ -344,6 +345,8 @@ class Interpreter:
             self.fail(str(failure), span)
         except MedLangRuntimeError:
             raise
+        except RegistryError as error:  # one line naming the registry's file
+            self.fail(f"{ref.decl.name}: {error}", span)
         except OSError as error:  # the registry's files: the environment, not a bug
             where = f"read {error.filename}" if error.filename else "read the registry"
             self.fail(f"{ref.decl.name}: cannot {where}: {error.strerror or error}", span)

@@ -19,6 +19,7 @@ from medlang.registry.errors import RegistryError
 from medlang.registry.logfile import LogFile
 from medlang.registry.objects import ObjectDir, StoredObject
 from medlang.registry.paths import ANNOTATIONS_FILE, ARTIFACTS_FILE, INDEX_FILE, RUNS_FILE
+from medlang.registry.safe_files import check_directory, insecure_ok_default
 from medlang.registry.sqlite_index import Location, SqliteIndex, line_checksum
 from medlang.registry.storage import JsonObject, Order, RecordStore, RunAnnotations, Table
 
@@ -30,7 +31,7 @@ class _IndexMismatch(Exception):
 
 
 class JsonlStore(RecordStore):
-    def __init__(self, root: Path | str) -> None:
+    def __init__(self, root: Path | str, *, insecure_ok: bool | None = None) -> None:
         self.root = Path(root)
         self.logs = {
             Table.RUNS: LogFile(self.root / RUNS_FILE),
@@ -39,20 +40,25 @@ class JsonlStore(RecordStore):
         self.annotation_log = LogFile(self.root / ANNOTATIONS_FILE)
         self.index = SqliteIndex(self.root / INDEX_FILE, self.logs, self.annotation_log)
         self.objects = ObjectDir(self.root)
+        # None: as the process says (`mlc --registry-insecure-ok`, the environment)
+        self._insecure_ok = insecure_ok
+
+    @property
+    def insecure_ok(self) -> bool:
+        return insecure_ok_default() if self._insecure_ok is None else self._insecure_ok
 
     def append(self, table: Table, line: bytes) -> None:
+        self.check_writable()
         self.logs[table].append(line)
 
     def get(self, table: Table, record_id: str) -> JsonObject | None:
-        if not self._readable(table):
-            return None
-        found = self._retrying(table, lambda: self._get_once(table, record_id))
+        found = self._read(
+            table, [], lambda: self._retrying(table, lambda: self._get_once(table, record_id))
+        )
         return found[0] if found else None
 
     def ids_with_prefix(self, table: Table, prefix: str, limit: int) -> list[str]:
-        if not self._readable(table):
-            return []
-        return self.index.ids_with_prefix(table, prefix, limit)
+        return self._read(table, [], lambda: self.index.ids_with_prefix(table, prefix, limit))
 
     def select(
         self,
@@ -63,21 +69,24 @@ class JsonlStore(RecordStore):
         limit: int | None = None,
         visible_only: bool = False,
     ) -> list[JsonObject]:
-        if not self._readable(table) or (limit is not None and limit <= 0):
+        if limit is not None and limit <= 0:
             return []
-        return self._retrying(
+        return self._read(
             table,
-            lambda: self._read_all(
-                table, self.index.select(table, kind, order, limit, visible_only)
+            [],
+            lambda: self._retrying(
+                table,
+                lambda: self._read_all(
+                    table, self.index.select(table, kind, order, limit, visible_only)
+                ),
             ),
         )
 
     def count(self, table: Table, kind: str | None = None, visible_only: bool = False) -> int:
-        if not self._readable(table):
-            return 0
-        return self.index.count(table, kind, visible_only)
+        return self._read(table, 0, lambda: self.index.count(table, kind, visible_only))
 
     def annotate(self, line: bytes) -> None:
+        self.check_writable()
         self.annotation_log.append(line)
 
     def annotations(self, run_ids: list[str]) -> dict[str, RunAnnotations]:
@@ -91,16 +100,38 @@ class JsonlStore(RecordStore):
         return self.index.hidden(kind)
 
     def runs_with_artifact(self, artifact_id: str) -> list[JsonObject]:
-        if not self._readable(Table.RUNS):
-            return []
-        return self._retrying(
+        return self._read(
             Table.RUNS,
-            lambda: self._read_all(Table.RUNS, self.index.runs_with_artifact(artifact_id)),
+            [],
+            lambda: self._retrying(
+                Table.RUNS,
+                lambda: self._read_all(Table.RUNS, self.index.runs_with_artifact(artifact_id)),
+            ),
         )
+
+    def check_writable(self) -> None:
+        """Refuse a registry path that is not a directory, or an unsafe one (see safe_files)."""
+        check_directory(self.root, writing=True, insecure_ok=self.insecure_ok)
+
+    def _read(self, table: Table, empty: T, read: Callable[[], T]) -> T:
+        """``read()`` if the table's log exists (else ``empty``); file-system errors
+        become one ``RegistryError`` line naming the file."""
+        safe = check_directory(self.root, writing=False, insecure_ok=self.insecure_ok)
+        if not safe and not self.insecure_ok:  # write nothing there, not even the index
+            self.index.use_memory("the registry directory is not safe", announce=False)
+        log = self.logs[table]
+        try:
+            if not log.exists():  # never written: leave it untouched, no index file either
+                return empty
+            return read()
+        except OSError as error:
+            where = error.filename or log.path
+            raise RegistryError(f"cannot read {where}: {error.strerror or error}") from None
 
     # --- objects -------------------------------------------------------------
 
     def store_object(self, source: Path, max_bytes: int) -> StoredObject:
+        self.check_writable()
         return self.objects.store(source, max_bytes)
 
     def open_object(self, sha256: str) -> BinaryIO:
@@ -116,6 +147,7 @@ class JsonlStore(RecordStore):
         return self.objects.size(sha256)
 
     def remove_object(self, sha256: str) -> None:
+        self.check_writable()
         self.objects.remove(sha256)
 
     # --- lineage -------------------------------------------------------------
@@ -140,10 +172,6 @@ class JsonlStore(RecordStore):
         return self._retrying(table, lambda: self._read_all(table, locate()))
 
     # --- reading lines at indexed offsets ------------------------------------
-
-    def _readable(self, table: Table) -> bool:
-        # A registry that was never written stays untouched: no index file either.
-        return self.logs[table].exists()
 
     def _get_once(self, table: Table, record_id: str) -> list[JsonObject]:
         location = self.index.locate(table, record_id)

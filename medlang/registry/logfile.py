@@ -10,10 +10,8 @@ just long enough to read the size: nobody is half way through a write then.
 from __future__ import annotations
 
 import contextlib
-import errno
 import fcntl
 import os
-import stat
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from medlang.registry.errors import RegistryError
+from medlang.registry.safe_files import open_registry_file
 
 _SYNC = getattr(os, "fdatasync", os.fsync)  # fdatasync also syncs the file size
 _FINGERPRINT_BYTES = 256
@@ -63,7 +62,7 @@ class LogFile:
     def _append(self, line: bytes) -> None:
         make_private_dir(self.path.parent)
         existed = self.path.exists()
-        fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        fd = open_registry_file(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             try:
@@ -82,14 +81,14 @@ class LogFile:
             sync_dir(self.path.parent)  # make the new directory entry durable too
 
     def exists(self) -> bool:
-        return self.path.exists()
+        """Is there anything at the path (a symlink too: it is refused when opened)."""
+        return os.path.lexists(self.path)
 
     @contextmanager
     def reader(self) -> Iterator[LogReader]:
-        fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+        """The log opened for reading: never through a symlink, never a FIFO or device."""
+        fd = open_registry_file(self.path, os.O_RDONLY)
         try:
-            if stat.S_ISDIR(os.fstat(fd).st_mode):  # opens fine, fails on the first read
-                raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(self.path))
             yield LogReader(fd)
         finally:
             os.close(fd)

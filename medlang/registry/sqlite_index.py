@@ -132,12 +132,14 @@ class SqliteIndex:
         self._lock = threading.RLock()
         self._memory_reason: str | None = None  # why the index lives in memory, if it does
 
-    def use_memory(self, reason: str) -> None:
-        """Keep the index in memory from now on (one warning per path and process)."""
+    def use_memory(self, reason: str, *, announce: bool = True) -> None:
+        """Keep the index in memory from now on (one warning per path and process,
+        unless the caller has warned already)."""
         with self._lock:
             if self._memory_reason is None:
                 self._memory_reason = reason
-                _warn_once(self.path, f"{reason}; using an in-memory index for this command")
+                if announce:
+                    _warn_once(self.path, f"{reason}; using an in-memory index for this command")
                 self._close()
 
     # --- queries (each brings its table up to date first) -----------------

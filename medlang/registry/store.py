@@ -33,12 +33,15 @@ class Registry:
         *,
         store: RecordStore | None = None,
         max_object_bytes: int | None = None,
+        insecure_ok: bool | None = None,
     ) -> None:
+        """``insecure_ok``: write even into a registry directory other users can change
+        (default: ``$MEDLANG_REGISTRY_INSECURE_OK`` or ``mlc --registry-insecure-ok``)."""
         self.root = Path(root).expanduser().absolute()
         if store is None:
             from medlang.registry.jsonl_store import JsonlStore
 
-            store = JsonlStore(self.root)
+            store = JsonlStore(self.root, insecure_ok=insecure_ok)
         self.store = store
         self._max_object_bytes = max_object_bytes
 
@@ -63,6 +66,13 @@ class Registry:
         return f"Registry({str(self.root)!r})"
 
     # --- writing -------------------------------------------------------------
+
+    def check_writable(self) -> None:
+        """Raise ``RegistryError`` now if a write would be refused (e.g. an unsafe
+        directory), so a producer can fail before its work rather than after it."""
+        check = getattr(self.store, "check_writable", None)
+        if check is not None:
+            check()
 
     def log_run(self, record: RunRecord) -> str:
         """Append a run; it is on stable storage when this returns. Returns its id."""
