@@ -167,11 +167,15 @@ class JsonlStore(RecordStore):
 
     def _found(self, table: Table, locate: Callable[[], list[Location]]) -> list[JsonObject]:
         """The records at the locations an index query gives, read from ``table``'s log."""
-        if not self._readable(table):
-            return []
-        return self._retrying(table, lambda: self._read_all(table, locate()))
+        return self._read(
+            table, [], lambda: self._retrying(table, lambda: self._read_all(table, locate()))
+        )
 
     # --- reading lines at indexed offsets ------------------------------------
+
+    def _readable(self, table: Table) -> bool:
+        # A registry that was never written stays untouched: no index file either.
+        return self.logs[table].exists()
 
     def _get_once(self, table: Table, record_id: str) -> list[JsonObject]:
         location = self.index.locate(table, record_id)
