@@ -107,7 +107,8 @@ def test_medlang_registry_naming_a_regular_file_is_an_error_not_an_empty_registr
     not_a_dir = tmp_path / "registry.txt"
     not_a_dir.write_text("")
     result = _mlc("runs", "list", env={"MEDLANG_REGISTRY": str(not_a_dir)})
-    assert "is a regular file, not a directory" in _one_error_line(result)
+    assert result.exit_code == 2 and "Showing" not in result.stdout
+    assert "is not a directory" in result.stderr
     with pytest.raises(RegistryError, match="not a directory"):
         Registry(not_a_dir).count_runs()
 
