@@ -55,23 +55,68 @@ def _scalar(value: object) -> bool:
 
 
 def run_page(registry: Registry, prefix: str) -> dict[str, Any]:
-    """Everything the registry holds about one run, and its pictures."""
+    """Everything ``mlc runs show --json`` says about one run, its lineage and pictures."""
+    from medlang.provenance import lineage
+    from medlang.registry.views import run_view
+
     try:
         run_id = registry.resolve_run_id(prefix)
     except RegistryError as error:
         raise NotFound(str(error)) from None
-    run = registry.run_json(run_id)
-    if run is None:
+    record = registry.run_json(run_id)
+    if record is None:
         raise NotFound(f"no run with id {prefix!r}")
-    artifacts = [a for aid in run.get("artifacts", []) if (a := registry.artifact_json(aid))]
+    run = run_view(registry, record)  # exactly what `mlc runs show --json` prints
+    stored = [
+        sha256
+        for artifact in run["artifacts"]
+        if isinstance(sha256 := artifact.get("sha256"), str) and registry.has_object(sha256)
+    ]
     charts = {}
     if run["kind"].startswith("Evidence"):
         charts["arm_rates"] = plots.arm_rates(run.get("metrics", {}))
     return {
         "run": run,
-        "artifacts": artifacts,
+        "stored": stored,  # the artifacts' hashes whose bytes the object store holds
+        "lineage": _neighbours(registry, lineage, run_id),
         "charts": {name: spec for name, spec in charts.items() if spec is not None},
     }
+
+
+def _neighbours(registry: Registry, lineage: Any, run_id: str) -> dict[str, Any]:
+    """One generation each way: inputs with the runs that produced them (and the runs
+    that qualified them), outputs with the runs that used them."""
+
+    def brief(node: Any) -> dict[str, Any]:
+        return {"id": node.id, "kind": node.kind, "status": node.status}
+
+    up = lineage.ancestors(registry, run_id, depth=1)
+    down = lineage.descendants(registry, run_id, depth=1)
+    inputs = []
+    for edge in up.used(run_id):
+        qualified_by = [
+            brief(run) for run, _ in up.consumers(edge.sha256) if run.relation == "evaluation"
+        ]
+        inputs.append(
+            {
+                "role": edge.role,
+                "path": edge.path,
+                "sha256": edge.sha256,
+                "stored": registry.has_object(edge.sha256),
+                "produced_by": [brief(run) for run in up.producers(edge.sha256)],
+                "qualified_by": qualified_by,
+            }
+        )
+    outputs = [
+        {
+            "artifact": edge.artifact,
+            "path": edge.path,
+            "sha256": edge.sha256,
+            "used_by": [brief(run) for run, _ in down.consumers(edge.sha256) if run.id != run_id],
+        }
+        for edge in down.generated(run_id)
+    ]
+    return {"inputs": inputs, "outputs": outputs}
 
 
 def metric_history(

@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 import urllib.request
 
+from click.testing import CliRunner
+
+from medlang.cli.main import cli
 from medlang.registry import Registry, RunKind
 from tests.web.conftest import rendered_marks
 
@@ -70,8 +73,15 @@ def test_metric_over_time_plot(watched_page, ui_server, tmp_path):
     watched_page.assert_clean()
 
 
-def test_every_page_is_also_json(ui_server, demo_registry):
+def test_the_run_page_is_also_json_the_shape_of_runs_show(ui_server, demo_registry):
     hybrid = newest(demo_registry, RunKind.EvidenceHybrid)
     with urllib.request.urlopen(f"{ui_server}/runs/{hybrid['id']}?format=json") as response:
         data = json.load(response)
-    assert data["run"] == hybrid
+    shown = CliRunner().invoke(
+        cli, ["--registry", str(demo_registry), "runs", "show", hybrid["id"], "--json"]
+    )
+    assert shown.exit_code == 0, shown.output
+    assert data["run"] == json.loads(shown.stdout)
+    surrogate = next(i for i in data["lineage"]["inputs"] if i["role"] == "surrogate")
+    assert [run["kind"] for run in surrogate["produced_by"]] == ["SurrogateTrain"]
+    assert [run["kind"] for run in surrogate["qualified_by"]] == ["SurrogateEval"]
