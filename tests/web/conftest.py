@@ -131,7 +131,7 @@ class PageWatch:
         self.foreign: list[str] = []
         page.on("console", lambda m: m.type == "error" and self.console_errors.append(m.text))
         page.on("pageerror", lambda e: self.console_errors.append(str(e)))
-        page.on("requestfailed", lambda r: self.failed.append(r.url))
+        page.on("requestfailed", self._request_failed)
         page.on("response", lambda r: r.status >= 400 and self.failed.append(f"{r.status} {r.url}"))
 
         def check_origin(request) -> None:
@@ -139,6 +139,12 @@ class PageWatch:
                 self.foreign.append(request.url)
 
         page.on("request", check_origin)
+
+    def _request_failed(self, request) -> None:
+        # A request cut short because the page navigated away (a click on a link while
+        # the favicon loads) is the browser's doing, not a failure of the app.
+        if request.failure != "net::ERR_ABORTED":
+            self.failed.append(f"{request.failure} {request.url}")
 
     def assert_clean(self) -> None:
         assert self.console_errors == []
