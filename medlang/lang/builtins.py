@@ -38,7 +38,9 @@ from decimal import Decimal
 from itertools import accumulate
 from typing import Any
 
+from medlang.lang import builtins_files as files
 from medlang.lang import builtins_maths as maths
+from medlang.lang import builtins_random as random
 from medlang.lang import builtins_text as text
 from medlang.lang import builtins_time as times
 from medlang.lang.builtin_rules import (
@@ -490,5 +492,7 @@ BUILTINS: dict[str, Builtin] = {
     **maths.ENTRIES,
     **text.ENTRIES,
     **times.ENTRIES,
+    **files.ENTRIES,
+    **random.ENTRIES,
 }
 CONSTANTS = maths.CONSTANTS

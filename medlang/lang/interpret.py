@@ -158,8 +158,12 @@ class _Frame:
 
 
 class _Output:
-    def __init__(self, stdout: TextIO) -> None:
+    """What builtins may use: the output stream, and the registry's root (so file
+    writers can refuse to write inside the registry)."""
+
+    def __init__(self, stdout: TextIO, registry_root: Callable[[], Path]) -> None:
         self.stdout = stdout
+        self.registry_root = registry_root
 
 
 class Closure:
@@ -245,7 +249,7 @@ class Interpreter:
         self.captures = check_result.captures if check_result is not None else {}
         self.variable_calls = check_result.variable_calls if check_result is not None else set()
         self.float_sums = check_result.float_sums if check_result is not None else set()
-        self.output = _Output(stdout)
+        self.output = _Output(stdout, lambda: self.extern_context().registry_root)
         self._registry_root = registry_root
         self._extern_ctx: ExternContext | None = None
         self.record_names = record_names or {}

@@ -125,7 +125,9 @@ ANY = AnyType()
 
 TIMESTAMP = Prim("Timestamp")  # an instant in UTC, microsecond precision
 
-PRIMITIVES = {t.name: t for t in (INT, FLOAT, BOOL, STRING, UNIT, TIMESTAMP)}
+RNG = Prim("Rng")  # a seeded random generator (the one value with identity)
+
+PRIMITIVES = {t.name: t for t in (INT, FLOAT, BOOL, STRING, UNIT, TIMESTAMP, RNG)}
 GENERICS = {"Vector": 1, "Option": 1, "Map": 2}
 
 
