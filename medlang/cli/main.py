@@ -34,6 +34,7 @@ _LAZY_COMMANDS: dict[str, str] = {
     "train-policy-rl": "medlang.cli.produce:train_policy_rl",
     "eval-policy-rl": "medlang.cli.produce:eval_policy_rl",
     "ui": "medlang.cli.web:ui",
+    "report": "medlang.cli.web:report",
     "config-schema": "medlang.cli.schema:config_schema",
     "registry": "medlang.cli.registry:registry",
 }

@@ -33,3 +33,61 @@ def ui(app: Any, host: str, port: int, token: str | None) -> None:
         raise click.UsageError(str(error)) from None
     except OSError as error:
         raise click.ClickException(f"cannot serve on {host}:{port}: {error.strerror}") from None
+
+
+@click.command("report")
+@click.argument("run_ids", metavar="ID...", nargs=-1, required=True)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="Where to write the report; - is stdout (HTML only).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["html", "pdf"]),
+    default="html",
+    show_default=True,
+    help="pdf prints the HTML with the system's headless Chromium.",
+)
+@click.option("--title", default=None, help="Heading of the report (default: from the runs).")
+@click.pass_obj
+def report(app: Any, run_ids: tuple[str, ...], out: str, fmt: str, title: str | None) -> None:
+    """Write one self-contained HTML (or PDF) report about runs: provenance (git commit,
+    inputs with sha256, environment), metrics, config and the same pictures as
+    `mlc ui`. It opens offline: data and scripts are inside the file.
+
+    \b
+    Examples:
+      mlc report 6a14c8a2 --out report.html
+      mlc report 6a14c8a2 3e429c50 --format pdf --out trial.pdf
+    """
+    from pathlib import Path
+
+    from medlang.files import write_bytes_atomic
+    from medlang.registry.errors import RegistryError
+    from medlang.registry.guard import refuse_registry_output
+    from medlang.registry.store import Registry
+    from medlang.web.report import ReportError, render_report, to_pdf
+
+    registry = Registry(app.registry_root)
+    try:
+        if out == "-":
+            if fmt == "pdf":
+                raise ReportError("--format pdf needs a file for --out, not -")
+        else:
+            refuse_registry_output(out, registry.root, "--out")
+        html = render_report(registry, list(run_ids), title=title)
+        if out == "-":
+            click.echo(html, nl=False)
+        elif fmt == "pdf":
+            to_pdf(html, Path(out))
+        else:
+            write_bytes_atomic(Path(out), html.encode("utf-8"))
+    except (ReportError, RegistryError) as error:
+        raise click.ClickException(str(error)) from None
+    except OSError as error:
+        raise click.ClickException(f"cannot write {out}: {error.strerror or error}") from None
+    if out != "-":
+        click.echo(f"Wrote {out}", err=True)
