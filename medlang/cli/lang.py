@@ -27,6 +27,12 @@ import click
 )
 @click.option("--log", is_flag=True, help="Simulate the returned evidence program and log it.")
 @click.option(
+    "--no-store",
+    "no_store",
+    is_flag=True,
+    help="With --log: record paths and sha256 only, copy no file into the registry.",
+)
+@click.option(
     "--backend",
     type=click.Choice(["mechanistic", "surrogate", "hybrid"], case_sensitive=False),
     help="Evidence backend (default: an exported --config's, else the program's).",
@@ -41,7 +47,15 @@ import click
 )
 @click.pass_obj
 def run_command(
-    app: Any, file: Path, fn_name: str | None, log: bool, backend, config, out, quiet: bool
+    app: Any,
+    file: Path,
+    fn_name: str | None,
+    log: bool,
+    no_store: bool,
+    backend,
+    config,
+    out,
+    quiet: bool,
 ) -> None:
     """Check FILE, then run its `main` function (or --fn NAME).
 
@@ -52,7 +66,9 @@ def run_command(
     if log or backend or config or out:  # an evidence program: see medlang.evidence.run_entry
         from medlang.evidence.run_entry import run_and_log
 
-        return run_and_log(app.registry_root, file, fn_name, backend, config, out, log, quiet)
+        return run_and_log(
+            app.registry_root, file, fn_name, backend, config, out, log, quiet, store=not no_store
+        )
     try:
         value = run_program(file, fn_name, registry_root=app.registry_root)
         if value is not None:

@@ -6,6 +6,7 @@ so it must not pay for the parser (lark) or the simulator (numpy).
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
 import os
@@ -166,10 +167,13 @@ def _registry_root(option: str | None) -> Path:
 def main(argv: list[str] | None = None) -> None:
     """Console entry point; turns any unexpected failure into one readable line."""
     try:
-        cli.main(args=argv, prog_name="mlc", standalone_mode=True)
-    except KeyboardInterrupt:
-        click.echo("Error: interrupted", err=True)
-        sys.exit(130)
+        # not standalone: click would turn Ctrl-C into "Aborted!" and exit 1
+        code = cli.main(args=argv, prog_name="mlc", standalone_mode=False)
+    except (KeyboardInterrupt, click.Abort):
+        interrupted()
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
     except Exception as error:  # a bug of ours: still one line, never a traceback
         if os.environ.get("MEDLANG_DEBUG"):
             raise
@@ -179,6 +183,18 @@ def main(argv: list[str] | None = None) -> None:
             err=True,
         )
         sys.exit(70)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def interrupted() -> None:
+    """Ctrl-C: one line and exit 130 (128 + SIGINT), as shells expect; a second
+    Ctrl-C while saying so changes nothing."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with contextlib.suppress(OSError):
+        click.echo("Error: interrupted", err=True)
+    sys.exit(130)
 
 
 def quiet_stdout() -> None:

@@ -35,6 +35,13 @@ def program_options(command: Callable) -> Callable:
         ),
         click.option("--log", is_flag=True, help="Record the run in the registry."),
         click.option(
+            "--no-store",
+            "no_store",
+            is_flag=True,
+            help="With --log: record paths and sha256 only, copy no file into the registry "
+            "(the run cannot be replayed).",
+        ),
+        click.option(
             "--quiet",
             "-q",
             is_flag=True,
@@ -51,7 +58,9 @@ def producer(command: Callable) -> Callable:
 
     @wraps(command)
     @click.pass_context
-    def wrapper(ctx: click.Context, evidence_program, file, project, log, quiet, **options):
+    def wrapper(
+        ctx: click.Context, evidence_program, file, project, log, no_store, quiet, **options
+    ):
         from medlang.evidence.common import Request
         from medlang.evidence.errors import EvidenceError
         from medlang.registry import RegistryError
@@ -63,6 +72,7 @@ def producer(command: Callable) -> Callable:
             registry_root=ctx.obj.registry_root,
             log=log,
             quiet=quiet,
+            store=not no_store,
         )
         try:
             if log:

@@ -242,7 +242,7 @@ def list_runs(
         click.echo("No runs found")
         return
     hidden = registry.hidden_runs(kind) if include_hidden else {}
-    headers = ["Run ID", "Kind", "Started (UTC)", "Program", "Project"]
+    headers = ["Run ID", "Kind", "Status", "Started (UTC)", "Program", "Project"]
     if verbose:
         headers += ["Module", "Git"]
     rows = [_run_row(record, verbose, hidden.get(record["id"])) for record in records]
@@ -360,10 +360,19 @@ def _find_run(registry: Registry, id_or_prefix: str) -> JsonObject:
     return record
 
 
+def _status(record: JsonObject) -> str:
+    """``finished`` (the default of lines written before runs had a status), ``failed``,
+    and for a replay whether it reproduced its run."""
+    status = str(record.get("status") or "finished")
+    verdict = record.get("replay_verdict")
+    return f"{status}, replay {verdict}" if verdict else status
+
+
 def _run_row(record: JsonObject, verbose: bool, hidden: str | None = None) -> list[str]:
     row = [
         record["id"],
         record["kind"] + (f" ({hidden})" if hidden else ""),
+        _status(record),
         _time(record.get("started_at")),
         record.get("evidence_program") or "-",
         _short_path(record.get("project_root")),

@@ -31,6 +31,15 @@ class Request:
     registry_root: Path
     log: bool = False
     quiet: bool = False
+    store: bool = True  # --no-store: log paths and sha256 only, copy nothing
+    replay: Any = None  # a recording.Judge when ``mlc runs replay`` re-executes a run
+
+    def shown_path(self, path: Path) -> str:
+        """How an output names an input file: its path, or, when ``mlc runs replay``
+        re-executes a run from copies, the path the original run read (so the
+        replayed output can be byte-identical)."""
+        original = getattr(self.replay, "original_paths", {}).get(str(path))
+        return original if original is not None else str(path)
 
     def load_program(self, *configs: Path | None) -> LoadedProgram:
         """The evidence program these options name (``configs`` may record it, see
@@ -123,6 +132,8 @@ def write_json_atomic(path: Path, data: Any) -> None:
 
 def _replace_atomically(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
+    if _replace_via_unnamed_file(path, text.encode("utf-8")):
+        return
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -133,6 +144,39 @@ def _replace_atomically(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _replace_via_unnamed_file(path: Path, data: bytes) -> bool:
+    """Linux: write an unnamed file (``O_TMPFILE``) and give it a name only when it
+    is complete, so even a SIGKILL mid-write leaves nothing behind. False where the
+    file system cannot (the caller falls back to a named temporary file)."""
+    flag = getattr(os, "O_TMPFILE", None)
+    if flag is None or not Path("/proc/self/fd").is_dir():
+        return False
+    try:
+        fd = os.open(path.parent, flag | os.O_WRONLY | os.O_CLOEXEC, 0o644)
+    except OSError:
+        return False
+    tmp = path.parent / f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+        proc = os.open("/proc/self/fd", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:  # linkat(AT_SYMLINK_FOLLOW) of /proc/self/fd/N: names the unnamed file
+            os.link(str(fd), tmp, src_dir_fd=proc, follow_symlinks=True)
+        except OSError:
+            return False
+        finally:
+            os.close(proc)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        os.close(fd)
+    return True
 
 
 def _is_special(path: Path) -> bool:
@@ -157,7 +201,8 @@ def new_logger(request: Request, loaded):
 
     return RunLogger.new_for_project(
         request.project,
-        module_path=loaded.module_path,
+        module_path=loaded.module_name or None,
         evidence_program=loaded.function,
         registry=Registry(request.registry_root),
+        store_files=request.store,
     )

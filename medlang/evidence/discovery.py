@@ -22,6 +22,9 @@ class LoadedProgram:
     function: str
     module_path: Path  # absolute
     module_sha256: str
+    module_name: str = ""  # the dotted name of the `module` line (else the file's stem)
+    # (import name, absolute path, sha256) of each user module it imports
+    imports: tuple[tuple[str, Path, str], ...] = ()
 
     def record(self) -> dict:
         """How the program is recorded in a run's config (``inputs.evidence_program``).
@@ -29,13 +32,21 @@ class LoadedProgram:
         ``sha256`` covers the module's file only; ``program_sha256`` covers the value
         the program evaluated to, so a change in a module it imports is noticed too.
         """
-        return {
+        recorded = {
             "name": self.function,
             "module_path": str(self.module_path),
             "sha256": self.module_sha256,
             "program_sha256": self.program.value_sha256(),
             "fingerprint": self.program.fingerprint(),
         }
+        if self.module_name:
+            recorded["module"] = self.module_name
+        if self.imports:  # stored with the run, so a replay has every file it needs
+            recorded["imports"] = [
+                {"module": name, "path": str(path), "sha256": sha256}
+                for name, path, sha256 in self.imports
+            ]
+        return recorded
 
 
 def sha256_of(path: Path) -> str:
@@ -158,10 +169,15 @@ def load_evidence_program(
             raise
         path, function = find_program(recorded[0], recorded[1], project)
     try:
-        value = load_program(path).call(function, registry_root=registry_root)
+        loaded_program = load_program(path)
+        value = loaded_program.call(function, registry_root=registry_root)
     except MedLangError as error:
         raise EvidenceError(str(error)) from None
     except MedLangRuntimeError as error:
         raise EvidenceError(error.render()) from None
     program = EvidenceProgram.from_value(to_python(value), f"{path}: {function}()")
-    return LoadedProgram(program, function, path, sha256_of(path))
+    imports = tuple(
+        (name, module, sha256_of(module)) for name, module in loaded_program.user_imports()
+    )
+    module_name = loaded_program.module_name or path.stem
+    return LoadedProgram(program, function, path, sha256_of(path), module_name, imports)

@@ -9,10 +9,7 @@ from medlang.evidence.common import (
     Produced,
     Request,
     check_output_path,
-    json_safe,
-    new_logger,
     progress_bar,
-    write_json_atomic,
 )
 from medlang.evidence.configs import (
     VERSION_2_KEYS,
@@ -31,6 +28,7 @@ from medlang.evidence.configs import (
 )
 from medlang.evidence.discovery import LoadedProgram, sha256_of
 from medlang.evidence.errors import EvidenceError
+from medlang.evidence.recording import Recording
 
 POLICY_FORMAT = "medlang-rl-policy/1"
 TRAIN, EVAL = "train-policy-rl", "eval-policy-rl"
@@ -82,7 +80,6 @@ def train_policy_rl(
     out_policy: Path | str,
     out_report: Path | str | None,
 ) -> Produced:
-    from medlang.registry import log_rl_train, utc_now
     from medlang.sim.rl import QLearning, train_q
 
     loaded = request.load_program(env_config, train_config)
@@ -104,35 +101,26 @@ def train_policy_rl(
     env, cfg = env_settings(env_file.model, loaded), train_file.model
     resolved_env = _resolved_env(env_file, loaded)
     check_protocol(env_file, resolved_env["model_version"])
-    started_at, started = utc_now(), time.perf_counter()
-    with progress_bar(cfg.episodes, "training policy", request.quiet) as step:
-        table, returns, epsilon = train_q(
-            _spec(loaded, resolved_env), env, QLearning(**cfg.model_dump()), progress=step
-        )
-    metrics = _training_metrics(cfg, returns, epsilon)
-    metrics["training_time_s"] = time.perf_counter() - started
-    write_json_atomic(
-        out_policy, _policy_document(loaded, _policy_env(resolved_env), env, cfg.seed, table)
-    )
-    if out_report:
-        write_json_atomic(out_report, _training_report(metrics, returns, cfg.convergence_window))
     inputs = {"evidence_program": loaded.record()}
     for key, config in (("env_config_file", env_file), ("train_config_file", train_file)):
         if config.path is not None:
             inputs[key] = file_input(config.path, sha256_of(config.path))
     recorded = {"command": TRAIN, "env": resolved_env, "train": cfg.model_dump(), "inputs": inputs}
-    run_id = None
-    if request.log:
-        run_id = log_rl_train(
-            new_logger(request, loaded),
-            json_safe(recorded),
-            json_safe(metrics),
-            out_policy,
-            report_file=out_report,
-            started_at=started_at,
-        )
-    outputs = [out_policy] + ([out_report] if out_report else [])
-    return Produced(json_safe(metrics), outputs, run_id)
+    recording = Recording.begin(request, loaded, "RLTrain", recorded)
+    started = time.perf_counter()
+    with recording.failures():
+        with progress_bar(cfg.episodes, "training policy", request.quiet) as step:
+            table, returns, epsilon = train_q(
+                _spec(loaded, resolved_env), env, QLearning(**cfg.model_dump()), progress=step
+            )
+        metrics = _training_metrics(cfg, returns, epsilon)
+        metrics["training_time_s"] = time.perf_counter() - started
+        policy = _policy_document(loaded, _policy_env(resolved_env), env, cfg.seed, table)
+        outputs = [("RLPolicy", out_policy, policy)]
+        if out_report:
+            report = _training_report(metrics, returns, cfg.convergence_window)
+            outputs.append(("RLTrainReport", out_report, report))
+    return recording.commit(metrics, outputs)
 
 
 def _training_metrics(cfg: RLTrainConfig, returns, epsilon: float) -> dict:
@@ -210,7 +198,6 @@ def eval_policy_rl(
     seed: int | None,
     out_report: Path | str,
 ) -> Produced:
-    from medlang.registry import log_rl_eval, utc_now
     from medlang.sim.rl import greedy_rollouts
 
     loaded = request.load_program(env_config)
@@ -228,21 +215,6 @@ def eval_policy_rl(
     verify_input(env_file, "policy", policy_sha, policy_path)
     inputs = (loaded.module_path, env_file.path, policy_path)
     out_report = check_output_path(out_report, "--out-report", inputs, request.registry_root)
-    started_at, started = utc_now(), time.perf_counter()
-    with progress_bar(n_episodes, "evaluating policy", request.quiet) as step:
-        rollouts = greedy_rollouts(
-            _spec(loaded, resolved_env), env, table, n_episodes, seed, progress=step
-        )
-    metrics = _rollout_metrics(rollouts)
-    report = {
-        "evidence_program": loaded.function,
-        "policy": str(policy_path),
-        "seed": seed,
-        "metrics": dict(metrics),
-        "mean_dose_by_cycle_mg": rollouts.doses.mean(axis=0).tolist(),
-    }
-    metrics["execution_time_ms"] = (time.perf_counter() - started) * 1000.0
-    write_json_atomic(out_report, report)
     inputs = {
         "evidence_program": loaded.record(),
         "policy": file_input(policy_path, policy_sha),
@@ -256,16 +228,23 @@ def eval_policy_rl(
         "seed": seed,
         "inputs": inputs,
     }
-    run_id = None
-    if request.log:
-        run_id = log_rl_eval(
-            new_logger(request, loaded),
-            json_safe(recorded),
-            json_safe(metrics),
-            out_report,
-            started_at=started_at,
-        )
-    return Produced(json_safe(metrics), [out_report], run_id)
+    recording = Recording.begin(request, loaded, "RLEval", recorded)
+    started = time.perf_counter()
+    with recording.failures():
+        with progress_bar(n_episodes, "evaluating policy", request.quiet) as step:
+            rollouts = greedy_rollouts(
+                _spec(loaded, resolved_env), env, table, n_episodes, seed, progress=step
+            )
+        metrics = _rollout_metrics(rollouts)
+        report = {
+            "evidence_program": loaded.function,
+            "policy": request.shown_path(policy_path),
+            "seed": seed,
+            "metrics": dict(metrics),
+            "mean_dose_by_cycle_mg": rollouts.doses.mean(axis=0).tolist(),
+        }
+        metrics["execution_time_ms"] = (time.perf_counter() - started) * 1000.0
+    return recording.commit(metrics, [("RLEvalReport", out_report, report)])
 
 
 def _rollout_metrics(rollouts) -> dict:

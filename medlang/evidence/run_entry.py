@@ -53,6 +53,7 @@ def run_and_log(
     out: Path | str | None,
     log: bool,
     quiet: bool = False,
+    store: bool = True,
 ) -> None:
     """The work behind ``mlc run --log``; prints like the producing commands."""
     from medlang.cli.produce import report
@@ -67,7 +68,9 @@ def run_and_log(
         if not is_file(file):
             raise EvidenceError(f"{file}: no such file")
         function = entry_function(file, fn_name)
-        request = Request(function, file, Path.cwd(), registry_root, log=log, quiet=quiet)
+        request = Request(
+            function, file, Path.cwd(), registry_root, log=log, quiet=quiet, store=store
+        )
         loaded = load_evidence_program(function, file, Path.cwd(), registry_root)
         if out is None:
             evidence_config = load_config(config, EvidenceRunConfig, "run-evidence")

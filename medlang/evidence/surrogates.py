@@ -9,10 +9,7 @@ from medlang.evidence.common import (
     Produced,
     Request,
     check_output_path,
-    json_safe,
-    new_logger,
     progress_bar,
-    write_json_atomic,
 )
 from medlang.evidence.configs import (
     EvalSurrogateConfig,
@@ -27,6 +24,7 @@ from medlang.evidence.configs import (
 )
 from medlang.evidence.discovery import LoadedProgram, sha256_of
 from medlang.evidence.errors import EvidenceError
+from medlang.evidence.recording import Recording
 
 
 def load_surrogate(path: Path, loaded: LoadedProgram):
@@ -58,7 +56,6 @@ def check_surrogate_version(surrogate, path: Path, model_version: int) -> None:
 
 
 def train_surrogate(request: Request, train_config: Path | None, out_model: Path | str) -> Produced:
-    from medlang.registry import log_surrogate_train, utc_now
     from medlang.sim.mlp import AdamSettings
     from medlang.sim.surrogate_fit import SurrogateTraining, TrainingDataError, fit_surrogate
 
@@ -84,33 +81,30 @@ def train_surrogate(request: Request, train_config: Path | None, out_model: Path
         val_fraction=cfg.val_fraction,
         seed=cfg.seed,
     )
-    started_at, started = utc_now(), time.perf_counter()
-    spec = loaded.program.to_spec(model_version=model_version)
-    with progress_bar(spec.cycles, "simulating training set", request.quiet) as step:
-        try:
-            surrogate, metrics = fit_surrogate(
-                spec,
-                settings,
-                loaded.function,
-                loaded.program.fingerprint(),
-                progress=step,
-            )
-        except TrainingDataError as error:
-            raise EvidenceError(f"{config.path or '(no config file given)'}: {error}") from None
-    metrics["training_time_s"] = time.perf_counter() - started
-    write_json_atomic(out_model, surrogate.to_json())
     recorded = {
         "command": "train-surrogate",
         **resolved.model_dump(mode="json"),
         "inputs": _inputs(loaded, config.path),
     }
-    run_id = None
-    if request.log:
-        logger = new_logger(request, loaded)
-        run_id = log_surrogate_train(
-            logger, json_safe(recorded), json_safe(metrics), out_model, started_at=started_at
-        )
-    return Produced(json_safe(metrics), [out_model], run_id)
+    recording = Recording.begin(request, loaded, "SurrogateTrain", recorded)
+    started = time.perf_counter()
+    with recording.failures():
+        spec = loaded.program.to_spec(model_version=model_version)
+        with progress_bar(spec.cycles, "simulating training set", request.quiet) as step:
+            try:
+                surrogate, metrics = fit_surrogate(
+                    spec,
+                    settings,
+                    loaded.function,
+                    loaded.program.fingerprint(),
+                    progress=step,
+                )
+            except TrainingDataError as error:
+                where = config.path or "(no config file given)"
+                raise EvidenceError(f"{where}: {error}") from None
+        metrics["training_time_s"] = time.perf_counter() - started
+        document = surrogate.to_json()
+    return recording.commit(metrics, [("SurrogateModel", out_model, document)])
 
 
 def surrogate_eval(
@@ -118,7 +112,6 @@ def surrogate_eval(
 ) -> Produced:
     import numpy as np
 
-    from medlang.registry import log_surrogate_eval, utc_now
     from medlang.sim.population import Population, sample_patients
     from medlang.sim.surrogate_fit import Qualification, evaluate_surrogate
 
@@ -156,34 +149,29 @@ def surrogate_eval(
     update["model_version"] = model_version
     resolved = cfg.model_copy(update=update)
     population = Population(patients, patient_doses, np.zeros(n_patients, dtype=int))
-    started_at, started = utc_now(), time.perf_counter()
-    with progress_bar(spec.cycles, "simulating evaluation set", request.quiet) as step:
-        metrics = evaluate_surrogate(
-            spec,
-            surrogate,
-            population,
-            Qualification(cfg.max_rmse, cfg.min_r_squared),
-            progress=step,
-        )
-    report = {
-        "evidence_program": loaded.function,
-        "surrogate": str(surrogate_path),
-        "config": _report_config(resolved, model_version),
-        "metrics": dict(metrics),
-        "note": "errors are on log(best relative tumour size) and log(cycle-1 ANC nadir)",
-    }
-    metrics["evaluation_time_s"] = time.perf_counter() - started
-    write_json_atomic(out_report, report)
     inputs = _inputs(loaded, config.path)
     inputs["surrogate"] = file_input(surrogate_path, surrogate_sha)
     recorded = {"command": "surrogate-eval", **resolved.model_dump(mode="json"), "inputs": inputs}
-    run_id = None
-    if request.log:
-        logger = new_logger(request, loaded)
-        run_id = log_surrogate_eval(
-            logger, json_safe(recorded), json_safe(metrics), out_report, started_at=started_at
-        )
-    return Produced(json_safe(metrics), [out_report], run_id)
+    recording = Recording.begin(request, loaded, "SurrogateEval", recorded)
+    started = time.perf_counter()
+    with recording.failures():
+        with progress_bar(spec.cycles, "simulating evaluation set", request.quiet) as step:
+            metrics = evaluate_surrogate(
+                spec,
+                surrogate,
+                population,
+                Qualification(cfg.max_rmse, cfg.min_r_squared),
+                progress=step,
+            )
+        report = {
+            "evidence_program": loaded.function,
+            "surrogate": request.shown_path(surrogate_path),
+            "config": _report_config(resolved, model_version),
+            "metrics": dict(metrics),
+            "note": "errors are on log(best relative tumour size) and log(cycle-1 ANC nadir)",
+        }
+        metrics["evaluation_time_s"] = time.perf_counter() - started
+    return recording.commit(metrics, [("SurrogateEvalReport", out_report, report)])
 
 
 def _inputs(loaded: LoadedProgram, config_path: Path | None) -> dict:

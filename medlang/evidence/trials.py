@@ -8,10 +8,7 @@ from medlang.evidence.common import (
     Produced,
     Request,
     check_output_path,
-    json_safe,
-    new_logger,
     progress_bar,
-    write_json_atomic,
 )
 from medlang.evidence.configs import (
     BACKEND_STRATEGY,
@@ -27,6 +24,7 @@ from medlang.evidence.configs import (
 )
 from medlang.evidence.discovery import LoadedProgram, sha256_of
 from medlang.evidence.errors import EvidenceError
+from medlang.evidence.recording import Recording
 from medlang.evidence.surrogates import check_surrogate_version, load_surrogate
 
 BACKENDS = ("Mechanistic", "Surrogate", "Hybrid")
@@ -110,47 +108,36 @@ def run_evidence(
 
 
 def _simulate_and_log(request, loaded, backend, cfg, surrogate, inputs, out, command) -> Produced:
-    from medlang.registry import log_evidence_run, utc_now
     from medlang.sim.hybrid import OutOfDomain, Routing
     from medlang.sim.hybrid import run_evidence as simulate_evidence
     from medlang.sim.population import trial_population
 
-    spec = loaded.program.to_spec(cfg.seed, cfg.model_version, protocol_of(cfg))
-    population = trial_population(spec)
-    started_at = utc_now()
-    routing = Routing(
-        cfg.strategy,
-        cfg.mech_threshold,
-        cfg.audit_fraction,
-        cfg.audit_seed,
-        allow_extrapolation=cfg.allow_extrapolation,
-        version2=cfg.model_version >= 2,
-    )
-    with progress_bar(spec.cycles, f"simulating ({backend.lower()})", request.quiet) as step:
-        try:
-            outcome = simulate_evidence(spec, population, routing, surrogate, progress=step)
-        except OutOfDomain as error:
-            raise EvidenceError(f"{cfg.surrogate}: {error}") from None
-    metrics = dict(outcome.metrics)
-    if backend == "Mechanistic":  # no surrogate, no audit: errors are not applicable
-        metrics["rmse"] = metrics["mae"] = None
-    metrics["ORR_by_arm"] = outcome.summary.orr_by_arm
-    metrics["DLT_rate_by_arm"] = outcome.summary.dlt_rate_by_arm
-    write_json_atomic(
-        out, _result_document(loaded, backend, cfg, spec, population, outcome, metrics)
-    )
     recorded = {"command": command, **cfg.model_dump(mode="json"), "inputs": inputs}
-    run_id = None
-    if request.log:
-        run_id = log_evidence_run(
-            new_logger(request, loaded),
-            backend,
-            json_safe(metrics),
-            out,
-            config=json_safe(recorded),
-            started_at=started_at,
+    recording = Recording.begin(request, loaded, f"Evidence{backend}", recorded)
+    with recording.failures():
+        spec = loaded.program.to_spec(cfg.seed, cfg.model_version, protocol_of(cfg))
+        population = trial_population(spec)
+        routing = Routing(
+            cfg.strategy,
+            cfg.mech_threshold,
+            cfg.audit_fraction,
+            cfg.audit_seed,
+            allow_extrapolation=cfg.allow_extrapolation,
+            version2=cfg.model_version >= 2,
         )
-    return Produced(json_safe(metrics), [out], run_id)
+        with progress_bar(spec.cycles, f"simulating ({backend.lower()})", request.quiet) as step:
+            try:
+                outcome = simulate_evidence(spec, population, routing, surrogate, progress=step)
+            except OutOfDomain as error:
+                raise EvidenceError(f"{cfg.surrogate}: {error}") from None
+        metrics = dict(outcome.metrics)
+        if backend == "Mechanistic":  # no surrogate, no audit: errors are not applicable
+            metrics["rmse"] = metrics["mae"] = None
+        metrics["ORR_by_arm"] = outcome.summary.orr_by_arm
+        metrics["DLT_rate_by_arm"] = outcome.summary.dlt_rate_by_arm
+        recording.metrics = metrics
+        document = _result_document(loaded, backend, cfg, spec, population, outcome, metrics)
+    return recording.commit(metrics, [("EvidenceResult", out, document)])
 
 
 def _result_document(loaded, backend, cfg, spec, population, outcome, metrics) -> dict:

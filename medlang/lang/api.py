@@ -120,6 +120,23 @@ class Program:
         self._result = result
         self.module_name: str | None = graph.entry.tree.name
 
+    def user_imports(self) -> list[tuple[str, Path]]:
+        """``(import name, file)`` of every user module the program imports, directly or
+        not (the stdlib is part of the toolchain and is left out), in load order."""
+        from medlang.resources import stdlib_dir
+
+        try:
+            stdlib = stdlib_dir().resolve()
+        except FileNotFoundError:
+            stdlib = None
+        found: dict[tuple[str, Path], None] = {}
+        for module in self._graph.modules:
+            for node, target in module.imports.items():
+                path = target.path.resolve()
+                if stdlib is None or not path.is_relative_to(stdlib):
+                    found[(node.module, path)] = None
+        return list(found)
+
     def functions(self) -> list[FunctionInfo]:
         # on the big stack: writing out a deeply nested type recurses
         return _on_big_stack(lambda: _function_infos(self._graph.entry.tree))

@@ -4,12 +4,18 @@ A logger captures, once, what every run of a project shares: the project root,
 the module and evidence program, the git commit and dirty flag. Each run then
 adds its kind, config (secrets redacted), metrics, artifacts and times::
 
-    logger = RunLogger.new_for_project(".", module_path="trial.medlang")
+    logger = RunLogger.new_for_project(".", module_path="med.oncology.trial")
     with logger.timed_run() as run:          # started_at = now
         metrics = simulate(config)
         run.finish(RunKind.EvidenceHybrid, config, metrics,
                    artifacts=[(ArtifactKind.EvidenceResult, "out/result.json")])
     run.run_id                               # the logged run's id
+
+Logging a run commits it in this order: the bytes of its inputs (the files named in
+``config["inputs"]``) and outputs go into the registry's object store, then the
+artifact records (each naming its run), then the run record. The run record is the
+commit point: artifacts of a run that was never written stay invisible, and objects
+nothing references are removed by ``mlc gc``.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from medlang.registry.model import (
     new_id,
     utc_now,
 )
+from medlang.registry.objects import is_sha256
 from medlang.registry.redact import redact, redact_argv
 from medlang.registry.store import Registry
 
@@ -57,6 +64,9 @@ class RunLogger:
     evidence_program: str | None = None
     git_commit: str | None = None
     git_dirty: bool = False
+    # False: record paths and sha256 only, copy no file into the object store
+    # (the run then cannot be replayed); ``--no-store`` on the producers.
+    store_files: bool = True
 
     @classmethod
     def new_for_project(
@@ -65,18 +75,42 @@ class RunLogger:
         module_path: str | os.PathLike[str] | None = None,
         evidence_program: str | None = None,
         registry: Registry | None = None,
+        store_files: bool = True,
     ) -> RunLogger:
-        """A logger for runs of the project at ``project_root`` (git state captured now)."""
+        """A logger for runs of the project at ``project_root`` (git state captured now).
+
+        ``module_path`` is the MedLang module's dotted name (``med.oncology.evidence``)
+        and is recorded exactly as given; a module's file belongs in ``config["inputs"]``.
+        """
         root = Path(project_root).expanduser().resolve()
         commit, dirty = git_state(root)
         return cls(
             registry=registry if registry is not None else Registry.default(),
             project_root=str(root),
-            module_path=str(Path(module_path).expanduser().resolve()) if module_path else None,
+            module_path=os.fspath(module_path) if module_path else None,
             evidence_program=evidence_program,
             git_commit=commit,
             git_dirty=dirty,
+            store_files=store_files,
         )
+
+    def check_writable(self) -> None:
+        """Fail now, before any work, if this run could not be logged."""
+        self.registry.check_writable()
+
+    def store_inputs(self, config: JsonObject) -> None:
+        """Copy the files ``config["inputs"]`` names into the object store (no-op with
+        ``store_files=False``); a file whose bytes are no longer the recorded sha256 is
+        a ``RegistryError``: the run read other bytes than it would record."""
+        if not self.store_files:
+            return
+        for label, path, recorded in input_files(config.get("inputs")):
+            stored = self.registry.store_file(path)
+            if stored != recorded:
+                raise RegistryError(
+                    f"{path}: input {label} changed while the run was running "
+                    f"(read {recorded[:12]}, now {stored[:12]}); the run was not logged"
+                )
 
     def log_run(
         self,
@@ -101,12 +135,26 @@ class RunLogger:
         *,
         started_at: datetime | None = None,
         finished_at: datetime | None = None,
+        status: str = "finished",
+        error: str | None = None,
+        replay_of: str | None = None,
+        replay_verdict: str | None = None,
     ) -> str:
-        """Log the artifacts, then the run that references them; returns the run id."""
-        records = [_redacted(artifact_record(spec)) for spec in artifacts]
+        """Store the files, log the artifacts, then the run that references them (the
+        commit point); returns the run id."""
+        run_id = new_id()
+        self.store_inputs(config)
+        records = [
+            _redacted(artifact_record(spec, self.registry if self.store_files else None))
+            for spec in artifacts
+        ]
+        records = [
+            record if record.run_id else record.model_copy(update={"run_id": run_id})
+            for record in records
+        ]
         finished = finished_at or utc_now()
         run = RunRecord(
-            id=new_id(),
+            id=run_id,
             kind=RunKind.parse(kind),
             started_at=started_at or finished,
             finished_at=finished,
@@ -118,12 +166,31 @@ class RunLogger:
             config=redact(_json_object(config, "config")),
             metrics=_json_object(metrics, "metrics"),
             artifacts=[record.id for record in records],
-            env=environment(),
+            env=environment(self.registry),
+            status=status,
+            error=error,
+            replay_of=replay_of,
+            replay_verdict=replay_verdict,
         )
         encode(run)  # not JSON? fail now, before any artifact is written
         for record in records:
             self.registry.log_artifact(record)
         return self.registry.log_run(run)
+
+    def log_failed_run(
+        self,
+        kind: RunKind | str,
+        config: JsonObject,
+        metrics: JsonObject,
+        error: str,
+        *,
+        started_at: datetime | None = None,
+    ) -> str:
+        """Log a run that failed after its inputs were accepted: status ``failed``, the
+        error message, whatever metrics exist and no artifacts. Returns its id."""
+        return self.log_run_with_artifacts(
+            kind, config, metrics, [], started_at=started_at, status="failed", error=error
+        )
 
     @contextmanager
     def timed_run(self) -> Iterator[TimedRun]:
@@ -157,9 +224,17 @@ class TimedRun:
         return self.run_id
 
 
-def artifact_record(spec: ArtifactSpec) -> ArtifactRecord:
-    """An ``ArtifactRecord`` for a spec; the file's sha256 and size if it exists now."""
+def artifact_record(spec: ArtifactSpec, registry: Registry | None = None) -> ArtifactRecord:
+    """An ``ArtifactRecord`` for a spec; the file's sha256 and size if it exists now.
+
+    With a ``registry``, the file's bytes are stored in its object store too (a
+    ready ``ArtifactRecord``'s file is stored if it still has the recorded bytes).
+    """
     if isinstance(spec, ArtifactRecord):
+        if registry is not None and spec.path and spec.sha256:
+            sha256, _ = file_digest(Path(spec.path))
+            if sha256 == spec.sha256:
+                registry.store_file(spec.path)
         return spec
     if not isinstance(spec, tuple) or len(spec) not in (2, 3):
         raise TypeError(
@@ -168,7 +243,11 @@ def artifact_record(spec: ArtifactSpec) -> ArtifactRecord:
     kind, path = spec[0], spec[1]
     metadata = _json_object(spec[2], "artifact metadata") if len(spec) == 3 else {}
     absolute = Path(os.path.abspath(Path(path).expanduser()))
-    sha256, size = file_digest(absolute)
+    if registry is not None and absolute.is_file():
+        stored = registry.store_file_counted(absolute)  # hashes while it copies
+        sha256, size = stored.sha256, stored.size
+    else:
+        sha256, size = file_digest(absolute)
     return ArtifactRecord(
         id=new_id(),
         kind=ArtifactKind.parse(kind),
@@ -237,16 +316,44 @@ def _static_environment() -> tuple[str, str, str]:
     return platform.python_version(), __version__, platform.platform()
 
 
-def environment() -> JsonObject:
-    """Where a run was made: Python and MedLang versions, platform, command line, and
-    numpy's version when it is loaded (the simulators' results depend on it)."""
+def environment(registry: Registry | None = None) -> JsonObject:
+    """Where a run was made: Python and MedLang versions, platform, command line,
+    numpy's version when it is loaded (the simulators' results depend on it) and,
+    with a registry, ``packages``: the sha256 of the environment lock (every installed
+    distribution as ``name==version``, one per line), stored once per distinct
+    environment in the object store."""
     python, medlang, system = _static_environment()
     env: JsonObject = {"python": python, "medlang": medlang, "platform": system}
     numpy = sys.modules.get("numpy")  # never imported here: `mlc` must start fast
     if numpy is not None:
         env["numpy"] = getattr(numpy, "__version__", None)
     env["argv"] = redact_argv(sys.argv)
+    if registry is not None:
+        from medlang.registry.envlock import store_environment_lock
+
+        env["packages"] = store_environment_lock(registry)
     return env
+
+
+def input_files(inputs: Any) -> Iterator[tuple[str, str, str]]:
+    """``(label, path, sha256)`` of every file a recorded ``config["inputs"]`` names:
+    each ``{"path"|"module_path": ..., "sha256": ...}`` entry and the user modules an
+    evidence program imports (``imports``). Anything else is skipped."""
+    if not isinstance(inputs, dict):
+        return
+    for key, value in inputs.items():
+        if not isinstance(value, dict):
+            continue
+        path = value.get("path") or value.get("module_path")
+        if isinstance(path, str) and is_sha256(value.get("sha256")):
+            yield str(key), path, value["sha256"]
+        imports = value.get("imports")
+        for module in imports if isinstance(imports, list) else []:
+            if not isinstance(module, dict) or not isinstance(module.get("path"), str):
+                continue
+            if is_sha256(module.get("sha256")):
+                name = module.get("module", "?")
+                yield f"{key}.imports.{name}", module["path"], module["sha256"]
 
 
 def _json_object(value: Any, what: str) -> JsonObject:

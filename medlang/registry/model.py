@@ -75,6 +75,8 @@ Timestamp = Annotated[
 ]
 
 JsonObject = dict[str, Any]
+RunStatus = Literal["finished", "failed"]
+ReplayVerdict = Literal["identical", "different"]
 
 
 # --- records ---------------------------------------------------------------
@@ -104,6 +106,13 @@ class RunRecord(BaseModel):
     # Appended after the required fields: where the run was made. Optional so
     # lines written before it existed (or by the Rust toolchain) still load.
     env: JsonObject | None = None
+    # Appended by the provenance format (all optional, older lines load unchanged):
+    # a failed run is logged with its error; a replay names the run it replayed and
+    # whether it reproduced it ("identical") or not ("different").
+    status: RunStatus = "finished"
+    error: str | None = None
+    replay_of: RunId | None = None
+    replay_verdict: ReplayVerdict | None = None
 
 
 class ArtifactRecord(BaseModel):
@@ -116,6 +125,9 @@ class ArtifactRecord(BaseModel):
     metadata: JsonObject = Field(default_factory=dict)
     sha256: str | None = None
     size_bytes: int | None = None
+    # The run this artifact was logged with: until that run's record is written (the
+    # commit point) the artifact is uncommitted and invisible. None: logged on its own.
+    run_id: RunId | None = None
 
 
 AnnotationOp = Literal["tag", "note", "delete", "restore", "archive", "unarchive"]

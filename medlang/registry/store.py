@@ -91,6 +91,30 @@ class Registry:
         self.store.append(table, codec.encode(record))
         return record.id
 
+    def check_writable(self) -> None:
+        """``RegistryError`` now if runs could not be logged here (a read-only
+        directory or log, a file where the directory should be): producers call this
+        before any work, so a doomed run fails in milliseconds."""
+        from medlang.registry.logfile import make_private_dir
+        from medlang.registry.paths import ARTIFACTS_FILE, RUNS_FILE
+
+        try:
+            make_private_dir(self.root)
+            if not self.root.is_dir():
+                raise NotADirectoryError(20, "not a directory", str(self.root))
+            for name in (RUNS_FILE, ARTIFACTS_FILE):
+                path = self.root / name
+                if path.exists():
+                    os.close(os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC))
+            if not os.access(self.root, os.W_OK | os.X_OK):
+                raise PermissionError(13, "permission denied", str(self.root))
+        except OSError as error:
+            where = error.filename or self.root
+            raise RegistryError(
+                f"registry {self.root} is not writable ({where}: {error.strerror or error}); "
+                "nothing was run"
+            ) from None
+
     # --- the object store ----------------------------------------------------
 
     def store_file(self, path: Path | str | os.PathLike[str]) -> str:
@@ -211,7 +235,8 @@ class Registry:
         )
 
     def count_artifacts(self, kind: ArtifactKind | str | None = None) -> int:
-        return self.store.count(Table.ARTIFACTS, _kind_name(ArtifactKind, kind))
+        """Committed artifacts (of one kind, if given)."""
+        return len(self.artifacts_json(kind))
 
     # --- ids -----------------------------------------------------------------
 
@@ -229,6 +254,8 @@ class Registry:
         except InvalidIdError:
             cleaned = normalize_prefix(prefix, f"{what} id")
         matches = self.store.ids_with_prefix(table, cleaned, _MAX_CANDIDATES + 1)
+        if table is Table.ARTIFACTS:
+            matches = [m for m in matches if self.artifact_json(m) is not None]
         if not matches:
             raise RegistryError(f"no {what} with id {prefix!r} in {self.root}")
         if len(matches) > 1:
@@ -244,8 +271,19 @@ class Registry:
         return self.store.get(Table.RUNS, run_id)
 
     def artifact_json(self, artifact_id: str) -> JsonObject | None:
-        """The stored artifact with this exact lowercase id."""
-        return self.store.get(Table.ARTIFACTS, artifact_id)
+        """The stored artifact with this exact lowercase id, if it is committed."""
+        found = self.store.get(Table.ARTIFACTS, artifact_id)
+        return found if found is not None and self.is_committed(found) else None
+
+    def is_committed(self, artifact: JsonObject) -> bool:
+        """An artifact logged with a run is visible once that run's record exists (the
+        commit point); one logged on its own (no ``run_id``) always is."""
+        run_id = artifact.get("run_id")
+        return not run_id or self.store.get(Table.RUNS, str(run_id)) is not None
+
+    def uncommitted_artifacts_json(self) -> list[JsonObject]:
+        """Artifacts whose run was never written (a crash or kill mid-commit)."""
+        return [a for a in self.store.select(Table.ARTIFACTS) if not self.is_committed(a)]
 
     def runs_json(
         self,
@@ -270,7 +308,13 @@ class Registry:
     ) -> list[JsonObject]:
         """Stored artifacts, like ``runs_json`` but ordered by ``created_at``."""
         kind_name = _kind_name(ArtifactKind, kind)
-        return self.store.select(Table.ARTIFACTS, kind=kind_name, order=order, limit=limit)
+        fetch = limit
+        while True:  # uncommitted artifacts are skipped: fetch more until enough
+            found = self.store.select(Table.ARTIFACTS, kind=kind_name, order=order, limit=fetch)
+            visible = [record for record in found if self.is_committed(record)]
+            if limit is None or len(visible) >= limit or fetch is None or len(found) < fetch:
+                return visible[:limit] if limit is not None else visible
+            fetch *= 2
 
     def runs_with_artifact_json(self, artifact_id: str) -> list[JsonObject]:
         return self.store.runs_with_artifact(parse_uuid4(artifact_id, "artifact id"))

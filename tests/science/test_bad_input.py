@@ -20,6 +20,20 @@ def assert_refused(project, result, *fragments: str, out: str) -> None:
     assert project.runs() == []
 
 
+def assert_failed_run(project, result, *fragments: str, out: str) -> None:
+    """Accepted input that failed during the work: one readable line, exit 1, no
+    output, and the run logged as failed with the same message."""
+    message = result.stderr.strip()
+    assert message.startswith("Error: ") and "\n" not in message, message
+    assert "Traceback" not in result.output + result.stderr
+    assert result.exit_code != 0
+    [run] = project.runs()
+    assert (run.status, run.artifacts) == ("failed", [])
+    for fragment in fragments:
+        assert fragment in message and fragment in run.error, (message, run.error)
+    assert not Path(out).exists() or not Path(out).is_file()
+
+
 def mechanistic(project, *args, expect=1):
     out = project.path("out/result.json")
     return project.produce("run-evidence", "--out", out, "--log", *args, expect=expect), out

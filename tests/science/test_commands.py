@@ -52,7 +52,9 @@ def test_train_surrogate_is_logged_with_its_model(trained, snapshot):
     run = find(project, run_id)
     assert str(run.kind) == "SurrogateTrain"
     assert run.evidence_program == "SmallEvidence"
-    assert run.module_path == project.path("small_evidence.medlang")
+    assert run.module_path == "med.test.small_evidence"  # the module's dotted name
+    recorded = run.config["inputs"]["evidence_program"]
+    assert recorded["module_path"] == project.path("small_evidence.medlang")
     assert artifact_kinds(project, run) == ["SurrogateModel"]
     assert {"train_loss", "val_loss", "n_epochs", "training_time_s"} <= set(run.metrics)
     assert run.config["seed"] == 5 and run.config["batch_size"] == 64  # a resolved default
@@ -214,7 +216,8 @@ def test_mlc_run_log_simulates_and_logs_the_returned_program(project, monkeypatc
     result = project.mlc("run", program, "--log", "--backend", "mechanistic", "--out", out)
     run = find(project, logged_id(result))
     assert str(run.kind) == "EvidenceMechanistic"
-    assert (run.evidence_program, run.module_path) == ("SmallEvidence", program)
+    assert (run.evidence_program, run.module_path) == ("SmallEvidence", "med.test.small_evidence")
+    assert run.config["inputs"]["evidence_program"]["module_path"] == str(program)
     assert json.loads(Path(out).read_text())["summary"]["n_patients"] == 24
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .test_bad_input import assert_refused
+from .test_bad_input import assert_failed_run, assert_refused
 
 
 def _train(project, config: dict, expect: int = 1):
@@ -29,15 +29,16 @@ def test_a_network_too_large_to_train_is_refused_before_any_work(project, hidden
     assert_refused(project, result, "bad.json", f"field '{fragment}'", out=out)
 
 
-def test_a_validation_split_leaving_nothing_to_fit_is_refused(project):
+# Found only once the training set is simulated: the run is logged as failed.
+def test_a_validation_split_leaving_nothing_to_fit_fails_the_run(project):
     result, out = _train(project, {"n_patients": 20, "epochs": 1, "val_fraction": 0.99})
-    assert_refused(project, result, "bad.json", "val_fraction", "to fit", out=out)
+    assert_failed_run(project, result, "bad.json", "val_fraction", "to fit", out=out)
 
 
-def test_doses_whose_simulations_are_all_non_finite_are_refused(project):
+def test_doses_whose_simulations_are_all_non_finite_fail_the_run(project):
     config = {"n_patients": 20, "epochs": 1, "dose_range_mg": [0.0, 1e300]}
     result, out = _train(project, config)
-    assert_refused(project, result, "bad.json", "non-finite", "dose_range_mg", out=out)
+    assert_failed_run(project, result, "bad.json", "non-finite", "dose_range_mg", out=out)
 
 
 @pytest.fixture

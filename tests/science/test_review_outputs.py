@@ -46,7 +46,8 @@ def test_a_device_that_refuses_the_write_is_a_readable_error(project):
     assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1
     assert str(device) in result.stderr and "No space left on device" in result.stderr
     assert stat.S_ISCHR(device.stat().st_mode)
-    assert project.runs() == []
+    [failed] = project.runs()  # a failed write after the work: logged as a failed run
+    assert failed.status == "failed" and "No space left on device" in failed.error
 
 
 @pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux /proc")
@@ -55,7 +56,7 @@ def test_an_output_directory_that_cannot_hold_files_is_a_readable_error(project)
 
     assert result.stderr.startswith("Error: /proc/medlang-review-result.json: cannot write")
     assert result.stderr.count("\n") == 1
-    assert project.runs() == []
+    assert [run.status for run in project.runs()] == ["failed"]
 
 
 def test_a_registry_that_cannot_be_written_is_a_readable_error(project, tmp_path):
@@ -74,8 +75,9 @@ def test_a_registry_that_cannot_be_written_is_a_readable_error(project, tmp_path
         "--log",
         expect=1,
     )
-    assert result.stderr.startswith("Error: run not logged: cannot write")
-    assert result.stderr.count("\n") == 1 and "artifacts.jsonl" in result.stderr
+    assert result.stderr.startswith("Error: run not logged: registry ")
+    assert result.stderr.count("\n") == 1 and "nothing was run" in result.stderr
+    assert not Path(out).exists()  # checked before any simulation
 
 
 LONG = "a" * 5000  # longer than any file name the system allows

@@ -35,7 +35,21 @@ def list_runs(ctx: ExternContext, kind: Value) -> tuple[Record, ...]:
     from medlang.registry.storage import Order
 
     runs = ctx.registry().runs_json(kind=_kind_name(kind), order=Order.OLDEST)
+    finished = [run for run in runs if run.get("status", "finished") != "failed"]
+    return tuple(summary_value(run) for run in _cache(ctx).remember(finished))
+
+
+@extern(MODULE, "list_all_runs")
+def list_all_runs(ctx: ExternContext, kind: Value) -> tuple[Record, ...]:
+    from medlang.registry.storage import Order
+
+    runs = ctx.registry().runs_json(kind=_kind_name(kind), order=Order.OLDEST)
     return tuple(summary_value(run) for run in _cache(ctx).remember(runs))
+
+
+@extern(MODULE, "get_status")
+def get_status(ctx: ExternContext, run_id: str) -> str:
+    return str(_find(ctx, run_id).get("status") or "finished")
 
 
 @extern(MODULE, "recent_runs")
