@@ -143,12 +143,10 @@ class _Checker:
         if ref.type == "time":
             return self._time(ref, literal)
         if isinstance(value, str):
-            if ref.type in ("number", "bool") or (
-                ref.source == KEYED and ref.types and not ref.types & facts.STRING
-            ):
+            if ref.type in ("number", "bool") or (_typed(ref) and not ref.types & facts.STRING):
                 raise self._mismatch(ref, literal, "text")
             return value
-        if ref.type == "text" or (ref.source == KEYED and ref.types and not ref.types & _NUMERIC):
+        if ref.type == "text" or (_typed(ref) and not ref.types & _NUMERIC):
             raise self._mismatch(
                 ref, literal, "a number" if not isinstance(value, bool) else "a boolean"
             )
@@ -157,9 +155,7 @@ class _Checker:
     def pattern(self, ref: FieldRef, literal: ast.Literal) -> str:
         if not isinstance(literal.value, str):
             raise self.error("a glob pattern is text: ~ 'Onco*'", literal.span)
-        if ref.type in ("number", "bool", "time") or (
-            ref.source == KEYED and ref.types and not ref.types & facts.STRING
-        ):
+        if ref.type in ("number", "bool", "time") or (_typed(ref) and not ref.types & facts.STRING):
             raise self._mismatch(ref, literal, "a glob pattern")
         return literal.value
 
@@ -216,6 +212,11 @@ def parse_time(text: str, now: datetime) -> int:
         return to_micros(parse_timestamp(text))
     except (ValueError, OverflowError):
         raise ValueError(f"not a time: {text!r}") from None
+
+
+def _typed(ref: FieldRef) -> bool:
+    """A keyed field whose values have a type to check against (not only nulls)."""
+    return ref.source == KEYED and bool(ref.types & (facts.NUMBER | facts.BOOL | facts.STRING))
 
 
 def _describe(ref: FieldRef) -> str:

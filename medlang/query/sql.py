@@ -132,13 +132,13 @@ class _Translator:
             cond, params = self.condition(test, "num", "txt")
             sql = f"SELECT seq FROM {self.table}_values WHERE kid = {self.p}"
             if cond:
-                sql += f" AND {cond}"
+                sql += f" AND ({cond})"
             return f"r.seq IN ({sql})", [kid, *params]
         if ref.source == TAG:
             cond, params = self.condition(test, None, "value")
             sql = f"SELECT run_id FROM run_tags WHERE key = {self.p}"
             if cond:
-                sql += f" AND {cond}"
+                sql += f" AND ({cond})"
             return f"r.id IN ({sql})", [ref.key, *params]
         number, text = self.columns_of(ref)
         column = number or text

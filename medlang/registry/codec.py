@@ -99,6 +99,16 @@ def _refuse_lone_surrogates(obj: JsonObject) -> None:
 
 def parse_line(table: Table | str, line: bytes | str, path: object, lineno: int) -> Any:
     """The record stored on one line; ``BadLineError`` naming ``path:lineno`` otherwise."""
+    return parse_line_with_object(table, line, path, lineno)[1]
+
+
+def parse_line_with_object(
+    table: Table, line: bytes | str, path: object, lineno: int
+) -> tuple[JsonObject, Any]:
+    """The stored JSON object of one line (upgraded) and the record validated from it.
+
+    The index reads query facts from the object: it holds fields this version's
+    model does not know yet (``extra="ignore"``)."""
     from pydantic import ValidationError
 
     try:
@@ -106,7 +116,7 @@ def parse_line(table: Table | str, line: bytes | str, path: object, lineno: int)
     except ValueError as error:  # json.JSONDecodeError is a ValueError
         raise BadLineError(f"{path}:{lineno}: not a valid JSON object ({error})") from None
     try:
-        return model_for(table).model_validate(obj)
+        return obj, model_for(table).model_validate(obj)
     except ValidationError as error:
         raise BadLineError(f"{path}:{lineno}: invalid record ({_summary(error)})") from None
 

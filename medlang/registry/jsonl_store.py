@@ -10,9 +10,9 @@ retried once.
 from __future__ import annotations
 
 import mmap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import BinaryIO, TypeVar
+from typing import TYPE_CHECKING, BinaryIO, TypeVar
 
 from medlang.registry import codec
 from medlang.registry.errors import RegistryError
@@ -23,7 +23,12 @@ from medlang.registry.safe_files import check_directory, insecure_ok_default
 from medlang.registry.sqlite_index import Location, SqliteIndex, line_checksum
 from medlang.registry.storage import JsonObject, Order, RecordStore, RunAnnotations, Table
 
+if TYPE_CHECKING:
+    from medlang.query.engine import Request
+    from medlang.query.fields import Catalog
+
 T = TypeVar("T")
+_MAX_INTEGER = 2**63 - 1
 
 
 class _IndexMismatch(Exception):
@@ -170,6 +175,51 @@ class JsonlStore(RecordStore):
         return self._read(
             table, [], lambda: self._retrying(table, lambda: self._read_all(table, locate()))
         )
+
+    # --- queries --------------------------------------------------------------
+
+    def query_catalog(self, table: Table) -> Catalog:
+        from medlang.query.fields import Catalog
+
+        if not self._readable(table):
+            return Catalog(table)
+        keys, tags = self.index.query_keys(table)
+        if not keys and not self.index.count(table, None):
+            return Catalog(table)
+        return Catalog(table, {key: types for key, (_, types) in keys.items()}, tags)
+
+    def iter_select(self, request: Request) -> Iterator[JsonObject]:
+        """Streamed from the index in batches: constant memory however many match."""
+        from medlang.query.sql import translate
+
+        table = request.table
+        if not self._readable(table) or (request.limit is not None and request.limit <= 0):
+            return
+        keys, _ = self.index.query_keys(table)
+        limit = None if request.limit is None else min(request.limit, _MAX_INTEGER)
+        select = translate(
+            table,
+            request.where,
+            request.order,
+            key_ids={key: kid for key, (kid, _) in keys.items()},
+            include_hidden=request.include_hidden,
+            limit=limit,
+        )
+        sql, params = select.sql("r.id, r.off, r.len, r.crc")
+        for attempt in (1, 2):
+            yielded = False
+            try:
+                for batch in self.index.stream(table, sql, params):
+                    for record in self._read_all(table, batch):
+                        yielded = True
+                        yield record
+                return
+            except _IndexMismatch:
+                if yielded or attempt == 2:  # cannot take back what was yielded
+                    raise RegistryError(
+                        f"{self.logs[table].path} changed while it was being read; try again"
+                    ) from None
+                self.index.invalidate(table)
 
     # --- reading lines at indexed offsets ------------------------------------
 

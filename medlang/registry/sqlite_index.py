@@ -30,11 +30,12 @@ from dataclasses import astuple, dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from medlang.registry import query_tables
 from medlang.registry.errors import RegistryError, note, warn
 from medlang.registry.logfile import Fingerprint, LogFile, LogReader
 from medlang.registry.storage import ANNOTATIONS, Entry, JsonObject, Order, RunAnnotations, Table
 
-SCHEMA_VERSION = 6  # 5: lineage tables, 6: annotation tables
+SCHEMA_VERSION = 7  # 5: lineage tables, 6: annotation tables, 7: query tables
 # PRAGMA application_id: b"MLix". A database without it is not ours and is never modified.
 APPLICATION_ID = 0x4D4C6978
 _LEGACY_TABLES = frozenset({"meta", "counts", "links", "runs", "artifacts"})  # before ids
@@ -44,6 +45,9 @@ _UNWRITABLE = {3, 8, 10, 13, 14}  # PERM, READONLY, IOERR, FULL, CANTOPEN
 _BATCH = 20_000
 _MAX_INTEGER = 2**63 - 1
 _ANNOUNCE_BYTES = 64 << 20  # say why the command is slow, once
+# After indexing this much, give the WAL's pages back to the database file and
+# truncate it (else index.sqlite-wal stays as large as the index itself).
+_CHECKPOINT_BYTES = 4 << 20
 
 _SCHEMA = """
 CREATE TABLE meta (
@@ -259,6 +263,44 @@ class SqliteIndex:
         self._query(Table.ARTIFACTS, lambda conn: None)
         return self._query(Table.RUNS, query)
 
+    # --- the query tables (query_tables.py) ------------------------------------
+
+    def query_keys(self, table: Table) -> tuple[dict[str, tuple[int, int]], frozenset[str]]:
+        """Every keyed path as ``{path: (key id, type bits)}``, and the tag names."""
+
+        def read(conn: sqlite3.Connection) -> tuple[dict[str, tuple[int, int]], frozenset[str]]:
+            keys = {
+                key: (kid, types)
+                for kid, key, types in conn.execute(f"SELECT kid, key, types FROM {table}_keys")
+            }
+            tags = query_tables.tag_names(conn) if table is Table.RUNS else frozenset()
+            return keys, tags
+
+        return self._query(table, read)
+
+    def query(self, table: Table, sql: str, params: list[object]) -> list[Location]:
+        """Locations of a SELECT of ``r.id, r.off, r.len, r.crc`` built by medlang.query."""
+        return self._query(table, lambda conn: conn.execute(sql, params).fetchall())
+
+    def stream(
+        self, table: Table, sql: str, params: list[object], batch: int = 1000
+    ) -> Iterator[list[Location]]:
+        """Like ``query`` in batches, in constant memory: the rows come from a read
+        connection of their own, one consistent snapshot of the index."""
+        with self._lock:
+            self._query(table, lambda conn: None)  # up to date first
+            memory = self._memory_reason is not None
+        if memory:  # the index lives in this connection only
+            yield from _batches(self.query(table, sql, params), batch)
+            return
+        reader = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=60)
+        try:
+            cursor = reader.execute(sql, params)
+            while rows := cursor.fetchmany(batch):
+                yield rows
+        finally:
+            reader.close()
+
     def invalidate(self, table: Table | str) -> None:
         """Forget everything indexed for ``table``; the next read re-indexes it."""
         with self._lock:
@@ -306,7 +348,9 @@ class SqliteIndex:
                 if state and _untouched(reader, state) and _unchanged(reader, state):
                     return  # the fast path: nothing new
                 with self._transaction() as conn:
-                    self._catch_up(conn, table, log, reader)
+                    indexed = self._catch_up(conn, table, log, reader)
+            if indexed >= _CHECKPOINT_BYTES:
+                _checkpoint(conn)
         except FileNotFoundError:  # no log (any more): an empty table
             if _state(conn, table) is not None:
                 with self._transaction() as conn:
@@ -314,7 +358,8 @@ class SqliteIndex:
 
     def _catch_up(
         self, conn: sqlite3.Connection, table: Table | str, log: LogFile, reader: LogReader
-    ) -> None:
+    ) -> int:
+        """Index what is new in the log; returns how many bytes of it were read."""
         end, mtime = reader.settled_size_and_mtime()
         state = _state(conn, table)  # again: another process may have indexed meanwhile
         edited = state is not None and end == state.seen and mtime != state.seen_mtime
@@ -322,7 +367,7 @@ class SqliteIndex:
             _clear(conn, table)  # truncated, replaced or edited in place: start over
             state = None
         if state and end == state.seen:
-            return
+            return 0
         start = state.fingerprint.size if state else 0
         if end - start > _ANNOUNCE_BYTES:
             note(f"indexing {(end - start) / 1e6:.0f} MB of {log.path} (only new lines next time)")
@@ -338,6 +383,7 @@ class SqliteIndex:
                 progress.pending,
             ),
         )
+        return end - start
 
     # --- the connection ------------------------------------------------------
 
@@ -541,6 +587,17 @@ def _claim(conn: sqlite3.Connection) -> None:
     conn.execute("COMMIT")
 
 
+def _batches(rows: list[T], size: int) -> Iterator[list[T]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def _checkpoint(conn: sqlite3.Connection) -> None:
+    """Best effort: a concurrent reader may keep part of the WAL alive until it is done."""
+    with contextlib.suppress(sqlite3.OperationalError):
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+
+
 def _create_schema(conn: sqlite3.Connection) -> None:
     """(Re)create the schema of a database that is ours (its application id says so)."""
     conn.execute("BEGIN IMMEDIATE")
@@ -553,6 +610,7 @@ def _create_schema(conn: sqlite3.Connection) -> None:
                 conn.execute(f'DROP TABLE IF EXISTS "{name}"')
             script = _SCHEMA + "".join(_TABLE_SCHEMA.format(t=table) for table in Table)
             script += _LINEAGE_SCHEMA
+            script += "".join(query_tables.schema(table) for table in Table)
             for statement in script.split(";"):
                 if statement.strip():
                     conn.execute(statement)
@@ -589,6 +647,7 @@ def _clear(conn: sqlite3.Connection, table: Table | str) -> None:
             conn.execute(f"DELETE FROM {folded}")
     else:
         conn.execute(f"DELETE FROM {table}")
+        query_tables.clear(conn, table)
     if table is Table.RUNS:
         conn.execute("DELETE FROM links")
         conn.execute("DELETE FROM run_inputs")
@@ -625,6 +684,7 @@ def _index_lines(
     progress = _Progress(start, state.lines if state else 0, state.pending if state else -1)
     batch: list[_Row] = []
     kinds: Counter[str] = Counter()
+    writer = query_tables.FactWriter(conn, table) if isinstance(table, Table) else None
     for offset, raw, terminated in reader.lines(start, end):
         lineno = progress.lines + 1
         if terminated:
@@ -633,7 +693,7 @@ def _index_lines(
         if not raw.strip():
             continue
         try:
-            record = codec.parse_line(table, raw, log.path, lineno)
+            obj, record = codec.parse_line_with_object(table, raw, log.path, lineno)
         except codec.BadLineError as error:
             if offset != progress.pending:
                 torn = "" if terminated else " (incomplete last line)"
@@ -647,11 +707,14 @@ def _index_lines(
             _apply_annotation(conn, codec.decode(table, raw))
             continue
         entry = codec.entry_of(table, record)
-        batch.append(_Row(entry, offset, len(raw), lineno, line_checksum(raw)))
+        facts = query_tables.facts_of(table, obj)
+        batch.append(_Row(entry, offset, len(raw), lineno, line_checksum(raw), facts))
         if len(batch) >= _BATCH:
-            _insert(conn, table, log, batch, kinds)
+            _insert(conn, table, log, batch, kinds, writer)
             batch.clear()
-    _insert(conn, table, log, batch, kinds)
+    _insert(conn, table, log, batch, kinds, writer)
+    if writer is not None:
+        writer.finish()
     conn.executemany(
         "INSERT INTO counts VALUES (?, ?, ?)"
         " ON CONFLICT (tbl, kind) DO UPDATE SET n = n + excluded.n",
@@ -666,8 +729,8 @@ class _Row:
     offset: int
     length: int
     lineno: int
-
     crc: int
+    facts: query_tables.RecordFacts
 
     def values(self) -> tuple[str, str, int, int, int, int]:
         entry = self.entry
@@ -680,6 +743,7 @@ def _insert(
     log: LogFile,
     batch: list[_Row],
     kinds: Counter[str],
+    writer: query_tables.FactWriter | None,
 ) -> None:
     if not batch:
         return
@@ -688,13 +752,16 @@ def _insert(
     try:
         conn.executemany(sql, (row.values() for row in batch))
         inserted = batch
+        # seq is the rowid: max + 1 for each row, in this exclusive transaction
+        last = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
+        seqs = list(range(last - len(batch) + 1, last + 1))
     except sqlite3.IntegrityError:
         # A repeated id somewhere in the batch: go row by row, keep the first.
         conn.execute("ROLLBACK TO batch")
-        inserted = []
+        inserted, seqs = [], []
         for row in batch:
             try:
-                conn.execute(sql, row.values())
+                seqs.append(conn.execute(sql, row.values()).lastrowid)
             except sqlite3.IntegrityError:
                 warn(
                     f"{log.path}:{row.lineno}: duplicate {table[:-1]} id {row.entry.id}; "
@@ -703,6 +770,8 @@ def _insert(
                 continue
             inserted.append(row)
     kinds.update(row.entry.kind for row in inserted)
+    assert writer is not None
+    writer.add([(seq, row.facts) for seq, row in zip(seqs, inserted, strict=True)])
     conn.executemany(
         "INSERT INTO links VALUES (?, ?)",
         ((artifact, row.entry.id) for row in inserted for artifact in row.entry.artifacts),

@@ -15,6 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from medlang.query.engine import Request
+    from medlang.query.fields import Catalog
     from medlang.registry.objects import StoredObject
 
 JsonObject = dict[str, Any]
@@ -101,6 +105,33 @@ class RecordStore(ABC):
     @abstractmethod
     def runs_with_artifact(self, artifact_id: str) -> list[JsonObject]:
         """The runs whose ``artifacts`` list holds this id, in log order."""
+
+    # --- queries (medlang.query) ---------------------------------------------------
+    # The defaults evaluate in memory over ``select``; an indexed backend overrides
+    # both with SQL, and the contract tests check that the answers are the same.
+
+    def query_catalog(self, table: Table) -> Catalog:
+        """The fields the records of ``table`` hold, with their types (for checking)."""
+        from medlang.query.fields import Catalog
+        from medlang.registry import facts
+
+        records = self.select(table)
+        if not records:
+            return Catalog(table)  # nothing to check against: any field is accepted
+        keys: dict[str, int] = {}
+        for record in records:
+            for key, _, _, bit in facts.keyed(table, record):
+                keys[key] = keys.get(key, 0) | bit
+        return Catalog(table, keys, frozenset())
+
+    def iter_select(self, request: Request) -> Iterator[JsonObject]:
+        """The records a checked request selects, in its order, streamed."""
+        from medlang.query.evaluate import facts_of, select
+
+        records = self.select(request.table)
+        everything = [facts_of(request.table, record, seq) for seq, record in enumerate(records)]
+        for found in select(everything, request.where, request.order, request.limit):
+            yield records[found.seq]
 
     # --- the object store -------------------------------------------------------
 

@@ -8,6 +8,7 @@ pydantic: ``mlc runs`` uses them to answer in well under 100 ms.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -315,6 +316,93 @@ class Registry:
             if limit is None or len(visible) >= limit or fetch is None or len(found) < fetch:
                 return visible[:limit] if limit is not None else visible
             fetch *= 2
+
+    # --- queries (medlang.query: docs/query.md) ---------------------------------
+
+    def iter_runs(
+        self,
+        where: str | None = None,
+        order_by: str | Sequence[str] | None = None,
+        limit: int | None = None,
+        *,
+        descending: bool = False,
+        kind: RunKind | str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        include_hidden: bool = False,
+    ) -> Iterator[JsonObject]:
+        """Stored runs matching ``where`` (the query language), in ``order_by`` order
+        (default newest first), streamed from the index in constant memory.
+
+        ``registry.iter_runs("metrics.rmse < 0.05", order_by="metrics.rmse", limit=10)``.
+        A bad query raises ``QueryError`` (a ``ValueError``) before anything is read.
+        """
+        return self._iter(
+            Table.RUNS,
+            RunKind,
+            where,
+            order_by,
+            limit,
+            descending,
+            kind,
+            since,
+            until,
+            include_hidden,
+        )
+
+    def iter_artifacts(
+        self,
+        where: str | None = None,
+        order_by: str | Sequence[str] | None = None,
+        limit: int | None = None,
+        *,
+        descending: bool = False,
+        kind: ArtifactKind | str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> Iterator[JsonObject]:
+        """Stored artifacts, like ``iter_runs`` (time field ``created_at``)."""
+        return self._iter(
+            Table.ARTIFACTS,
+            ArtifactKind,
+            where,
+            order_by,
+            limit,
+            descending,
+            kind,
+            since,
+            until,
+            False,
+        )
+
+    def _iter(
+        self,
+        table: Table,
+        kinds: type[RunKind] | type[ArtifactKind],
+        where: str | None,
+        order_by: str | Sequence[str] | None,
+        limit: int | None,
+        descending: bool,
+        kind: object,
+        since: str | None,
+        until: str | None,
+        include_hidden: bool,
+    ) -> Iterator[JsonObject]:
+        from medlang.query.engine import build
+
+        request = build(
+            self.store,
+            table,
+            where=where,
+            order_by=order_by,
+            descending=descending,
+            kind=_kind_name(kinds, kind),
+            since=since,
+            until=until,
+            limit=limit,
+            include_hidden=include_hidden,
+        )
+        return self.store.iter_select(request)
 
     def runs_with_artifact_json(self, artifact_id: str) -> list[JsonObject]:
         return self.store.runs_with_artifact(parse_uuid4(artifact_id, "artifact id"))
