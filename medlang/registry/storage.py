@@ -122,14 +122,26 @@ class RecordStore(ABC):
         for record in records:
             for key, _, _, bit in facts.keyed(table, record):
                 keys[key] = keys.get(key, 0) | bit
-        return Catalog(table, keys, frozenset())
+        tags: frozenset[str] = frozenset()
+        if table is Table.RUNS:
+            annotations = self.annotations([record["id"] for record in records])
+            tags = frozenset(tag for found in annotations.values() for tag in found.tags)
+        return Catalog(table, keys, tags)
 
     def iter_select(self, request: Request) -> Iterator[JsonObject]:
         """The records a checked request selects, in its order, streamed."""
         from medlang.query.evaluate import facts_of, select
 
-        records = self.select(request.table)
-        everything = [facts_of(request.table, record, seq) for seq, record in enumerate(records)]
+        table = request.table
+        visible_only = table is Table.RUNS and not request.include_hidden
+        records = self.select(table, visible_only=visible_only)
+        annotations = (
+            self.annotations([record["id"] for record in records]) if table is Table.RUNS else {}
+        )
+        everything = [
+            facts_of(table, record, seq, annotations.get(record["id"], RunAnnotations.empty()).tags)
+            for seq, record in enumerate(records)
+        ]
         for found in select(everything, request.where, request.order, request.limit):
             yield records[found.seq]
 
