@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-
 BSA_M2 = 1.8  # median adult cancer patient (Sacco JJ, et al. PLoS One 2010;5:e8933)
 
 
@@ -43,9 +42,7 @@ TARGETS: tuple[Target, ...] = (
         100.0, "grade4_rate", 0.75, 0.731, 0.85, "Taxotere label, all tumours (n=2,045); 85% ibid."
     ),
     Target(100.0, "median_nadir_day", 7.0, 5.0, 9.0, "Taxotere label (median time to nadir)"),
-    Target(
-        100.0, "median_grade4_days", 7.0, 5.0, 9.0, "Taxotere label (median duration < 0.5)"
-    ),
+    Target(100.0, "median_grade4_days", 7.0, 5.0, 9.0, "Taxotere label (median duration < 0.5)"),
 )
 
 
@@ -92,7 +89,7 @@ def markdown_table(rows: list[Row], patients_per_dose: int, seed: int) -> str:
         t = row.target
         percent = t.quantity == "grade4_rate"
 
-        def show(value: float) -> str:
+        def show(value: float, percent: bool = percent) -> str:
             return f"{100 * value:.1f}%" if percent else f"{value:.1f} d"
 
         lines.append(
