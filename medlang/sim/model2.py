@@ -27,7 +27,7 @@ import numpy as np
 
 from medlang.sim.contracts import MAX_ANC, MAX_TUMOUR_MM, STEP_SIZE_GUARD, ViolationCounter
 from medlang.sim.params import TrialSpec
-from medlang.sim.pk3 import Dose, MacroConstants, concentration, kill_exposure
+from medlang.sim.pk3 import MacroConstants, cycle_concentrations, cycle_kill_exposure
 from medlang.sim.population import Population
 
 HOURS_PER_DAY = 24.0
@@ -94,7 +94,7 @@ class Model2Run:
         self.chain = np.empty((N_CHAIN, self.n))
         self.chain[LOG_PROL] = np.log(self.circ0)
         self.chain[1:] = self.circ0
-        self.doses: list[Dose] = []
+        self.modes = np.zeros((3, self.n))  # the PK's modal state (pk3)
         self.exposure = np.zeros(self.n)  # integral of exp(-lambda t) C(t) so far
         self.cycle = 0
 
@@ -102,24 +102,30 @@ class Model2Run:
         spec = self.spec
         cycle_h = spec.cycle_days * HOURS_PER_DAY
         start_h = self.cycle * cycle_h
-        self.doses.append(
-            Dose(np.asarray(dose_mg, dtype=float), start_h, spec.distribution.infusion_h)
-        )
+        dose_mg = np.asarray(dose_mg, dtype=float)
+        infusion_h = spec.distribution.infusion_h
         segments = cycle_segments(spec, cycle_h)
         steps = np.concatenate([np.full(n, h) for n, h in segments])
         nodes = np.concatenate([[0.0], np.cumsum(steps)])
         stage_times = np.empty(2 * len(steps) + 1)
         stage_times[0::2] = nodes
         stage_times[1::2] = nodes[:-1] + 0.5 * steps
+        stage_times[-1] = cycle_h  # the modes are carried from the cycle's exact end
         outcome = [np.empty(self.n) for _ in range(3)]
+        end_modes = np.empty_like(self.modes)
         for first in range(0, self.n, self.block_size):
             block = slice(first, min(first + self.block_size, self.n))
-            result = self._integrate_block(block, start_h, stage_times, steps, violations)
+            macro = MacroConstants(self.macro.rates[:, block], self.macro.coefficients[:, block])
+            conc, end_modes[:, block] = cycle_concentrations(
+                macro, self.modes[:, block], dose_mg[block], infusion_h, stage_times
+            )
+            result = self._integrate_block(block, conc, stage_times, steps, violations)
             for target, value in zip(outcome, result, strict=True):
                 target[block] = value
-        self.exposure += kill_exposure(
-            self.macro, self.doses, self.resistance, start_h, start_h + cycle_h
+        self.exposure += cycle_kill_exposure(
+            self.macro, self.modes, dose_mg, infusion_h, start_h, cycle_h, self.resistance
         )
+        self.modes = end_modes
         end_h = start_h + cycle_h
         with np.errstate(over="ignore", invalid="ignore"):
             rts = np.exp(self.growth * end_h - self.kill0 * self.exposure)
@@ -136,11 +142,9 @@ class Model2Run:
             slice(None),
         )
 
-    def _integrate_block(self, block, start_h, stage_times, steps, violations):
-        macro = MacroConstants(self.macro.rates[:, block], self.macro.coefficients[:, block])
-        doses = [Dose(d.amount_mg[block], d.start_h, d.duration_h) for d in self.doses]
-        conc = concentration(macro, doses, start_h + stage_times)
-        effect = conc * self.slope_mg_l[block]  # (2 steps + 1, k)
+    def _integrate_block(self, block, conc, stage_times, steps, violations):
+        effect = conc
+        effect *= self.slope_mg_l[block]  # (2 steps + 1, k), in place
         ktr, circ0, gamma = self.ktr[block], self.circ0[block], self.gamma[block]
         self._guard(effect, ktr, steps, violations, block)
         y = self.chain[:, block].copy()
@@ -181,10 +185,26 @@ def _check_chain(y: np.ndarray, violations: ViolationCounter, block) -> None:
 
 
 def _anc_summary(anc: np.ndarray, times_h: np.ndarray, grade4: float):
-    """Nadir, nadir day and hours below ``grade4`` (linear between nodes) per patient."""
+    """Nadir, nadir day and hours below ``grade4`` (linear between nodes) per patient.
+
+    The nadir day is the vertex of the parabola through the lowest node and its two
+    neighbours, so it does not move in steps of the (coarse) step length."""
     nadir = anc.min(axis=0)
     nadir = np.where(np.isnan(anc).any(axis=0), np.nan, nadir)  # NaN is never hidden
-    nadir_day = times_h[np.nanargmin(np.where(np.isnan(anc), np.inf, anc), axis=0)] / 24.0
+    lowest = np.nanargmin(np.where(np.isnan(anc), np.inf, anc), axis=0)
+    inner = np.clip(lowest, 1, len(times_h) - 2)
+    columns = np.arange(anc.shape[1])
+    a, b, c = (anc[inner + k, columns] for k in (-1, 0, 1))
+    left = times_h[inner] - times_h[inner - 1]
+    right = times_h[inner + 1] - times_h[inner]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # vertex of y = b + p x + q x^2 through (-left, a), (0, b), (right, c)
+        slope_left, slope_right = (b - a) / left, (c - b) / right
+        curvature = (slope_right - slope_left) / (left + right)  # q
+        offset = -(slope_left + curvature * left) / (2.0 * curvature)  # -p / 2q
+    interior = (lowest == inner) & (curvature > 0) & np.isfinite(offset)
+    offset = np.where(interior, np.clip(offset, -left, right), 0.0)
+    nadir_day = (times_h[lowest] + offset) / 24.0
     below = _time_below(anc, np.diff(times_h), grade4)
     return nadir, nadir_day, below
 

@@ -26,11 +26,13 @@ Neutrophils (Friberg semi-mechanistic myelosuppression model)
 Tumour (tumour growth inhibition with exponential growth, drug kill and resistance)
     Claret L, et al. Model-based prediction of phase III overall survival in
     colorectal cancer on the basis of phase II tumor dynamics. J Clin Oncol
-    2009;27:4103-4108: dy/dt = KL*y - KD(t)*C(t)*y, KD(t) = KD0*exp(-lambda*t).
-    Growth, kill and resistance rates are illustrative values of the magnitude
-    reported for such models (tumour doubling of ~ 100 days), chosen so that the
-    example trial has a docetaxel-like objective response rate (20-40%); they are
-    not fitted to data.
+    2009;27:4103-4108, adapted: Claret's equation is dy/dt = KL*y - KD(t)*E(t)*y
+    with E the drug exposure (dose or AUC); this model drives the kill by the plasma
+    concentration instead, dy/dt = KL*y - KD(t)*C(t)*y, KD(t) = KD0*exp(-lambda*t),
+    so KD0 is per (mg/L) per day and is not Claret's estimate. Growth, kill and
+    resistance rates are illustrative values of the magnitude reported for such
+    models (tumour doubling of ~ 100 days), chosen so that the example trial has a
+    docetaxel-like objective response rate (20-40%); they are not fitted to data.
 
 Response: RECIST 1.1 partial response or better, >= 30% shrinkage of the sum of
 diameters from baseline (Eisenhauer EA, et al. Eur J Cancer 2009;45:228-247).

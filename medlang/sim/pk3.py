@@ -10,9 +10,10 @@ A zero-order infusion of rate R over T hours is the integral of that response:
     after it (s > T):                   c_i(s) = R A_i / lambda_i (1 - exp(-lambda_i T))
                                                   exp(-lambda_i (s - T))
 
-Doses superpose. Nothing here is integrated numerically, so the PK has no
-step-size error at all; the tumour kill term, KD0 exp(-lambda t) C(t), is
-integrated in closed form too (``kill_exposure``).
+Doses superpose, which the modal state below carries from cycle to cycle. Nothing
+here is integrated numerically, so the PK has no step-size error at all; the
+tumour kill term, KD0 exp(-lambda t) C(t), is integrated in closed form too
+(``cycle_kill_exposure``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+NEGLIGIBLE = 40.0  # lambda * t beyond which a mode is exp(-40) ~ 4e-18 of its amplitude
 
 
 @dataclass(frozen=True)
@@ -69,62 +72,70 @@ class MacroConstants:
         return cls(rates, coefficients)
 
 
-@dataclass(frozen=True)
-class Dose:
-    """A zero-order infusion per patient: amount (mg, (n,)) starting at ``start_h``."""
-
-    amount_mg: np.ndarray
-    start_h: float
-    duration_h: float
-
-
-def concentration(macro: MacroConstants, doses: list[Dose], times_h: np.ndarray) -> np.ndarray:
-    """Central concentration (mg/L), shape (len(times_h), n), from every dose so far."""
-    times = np.asarray(times_h, dtype=float)[:, None]
-    total = np.zeros((times.shape[0], macro.rates.shape[1]))
-    for dose in doses:
-        s = times - dose.start_h
-        given = s >= 0.0
-        if not given.any():
-            continue
-        duration = dose.duration_h
-        rate = dose.amount_mg / duration
-        s_in = np.clip(s, 0.0, duration)
-        after = np.maximum(s - duration, 0.0)
-        for lam, coef in zip(macro.rates, macro.coefficients, strict=True):
-            # -expm1(-x) = 1 - exp(-x), accurate for small x
-            rising = -np.expm1(-lam * s_in)
-            total += np.where(given, rate * coef / lam * rising * np.exp(-lam * after), 0.0)
-    return total
-
-
-def kill_exposure(
+def cycle_concentrations(
     macro: MacroConstants,
-    doses: list[Dose],
+    modes: np.ndarray,
+    dose_mg: np.ndarray,
+    infusion_h: float,
+    times_h: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Central concentration (mg/L) at ``times_h`` (sorted, hours since this cycle's
+    dose, (T,)) -> (T, n), and the modal state at the last time.
+
+    The state is modal: ``modes[i]`` (n,) is the i-th exponential's share of C, so
+    C = sum_i modes[i] and each mode obeys m_i' = -lambda_i m_i + A_i R(t). Every dose
+    so far is in the modes, so a cycle costs the same whatever came before it.
+    During the infusion (rate R = dose / T): m_i(s) = k_i + (m_i(0) - k_i) exp(-lambda_i s),
+    k_i = R A_i / lambda_i; after it: m_i(s) = m_i(T) exp(-lambda_i (s - T)).
+    """
+    times = np.asarray(times_h, dtype=float)
+    inside = int(np.searchsorted(times, infusion_h, side="right"))
+    rate = np.asarray(dose_mg, dtype=float) / infusion_h
+    total = np.zeros((len(times), modes.shape[1]))
+    end_modes = np.empty_like(modes)
+    elapsed = times[inside:] - infusion_h  # since the end of the infusion
+    for i, (lam, coef) in enumerate(zip(macro.rates, macro.coefficients, strict=True)):
+        plateau = rate * coef / lam
+        start = modes[i]
+        at_end_of_infusion = plateau + (start - plateau) * np.exp(-lam * infusion_h)
+        during = np.exp(-lam * times[:inside, None])
+        total[:inside] += plateau + (start - plateau) * during
+        # a mode that has decayed by exp(-40) adds nothing a float can hold relative
+        # to the others: skip those rows (the fast modes are gone within hours)
+        live = int(np.searchsorted(elapsed, NEGLIGIBLE / lam.min(), side="right"))
+        after = np.multiply.outer(elapsed[:live], -lam)
+        np.exp(after, out=after)
+        after *= at_end_of_infusion
+        total[inside : inside + live] += after
+        last = times[-1]
+        if last <= infusion_h:
+            end_modes[i] = plateau + (start - plateau) * np.exp(-lam * last)
+        else:
+            end_modes[i] = at_end_of_infusion * np.exp(-lam * (last - infusion_h))
+    return total, end_modes
+
+
+def cycle_kill_exposure(
+    macro: MacroConstants,
+    modes: np.ndarray,
+    dose_mg: np.ndarray,
+    infusion_h: float,
+    cycle_start_h: float,
+    cycle_h: float,
     resistance: np.ndarray,
-    start_h: float,
-    end_h: float,
 ) -> np.ndarray:
-    """Per patient, the integral over [start_h, end_h] of exp(-resistance t) C(t) dt
-    (mg h / L), exactly: each piece is an exponential times a sum of exponentials."""
-    total = np.zeros(macro.rates.shape[1])
-    for dose in doses:
-        rate = dose.amount_mg / dose.duration_h
-        infusion_end = dose.start_h + dose.duration_h
-        for lam, coef in zip(macro.rates, macro.coefficients, strict=True):
-            level = rate * coef / lam
-            # during the infusion: level * exp(-r t) * (1 - exp(-lam (t - t0)))
-            a, b = max(start_h, dose.start_h), min(end_h, infusion_end)
-            if b > a:
-                total += level * (
-                    _decaying(resistance, 0.0, 0.0, a, b)
-                    - _decaying(resistance, lam, dose.start_h, a, b)
-                )
-            # after it: level * (1 - exp(-lam T)) * exp(-r t) * exp(-lam (t - t_end))
-            a, b = max(start_h, infusion_end), end_h
-            if b > a:
-                plateau = level * -np.expm1(-lam * dose.duration_h)
-                total += plateau * _decaying(resistance, lam, infusion_end, a, b)
+    """Per patient, the integral over the cycle of exp(-resistance t) C(t) dt (mg h/L),
+    t counted from the first dose, in closed form (same modes as above)."""
+    rate = np.asarray(dose_mg, dtype=float) / infusion_h
+    t0, t_inf, t_end = cycle_start_h, cycle_start_h + infusion_h, cycle_start_h + cycle_h
+    total = np.zeros(modes.shape[1])
+    for i, (lam, coef) in enumerate(zip(macro.rates, macro.coefficients, strict=True)):
+        plateau = rate * coef / lam
+        start = modes[i]
+        at_end_of_infusion = plateau + (start - plateau) * np.exp(-lam * infusion_h)
+        total += plateau * _decaying(resistance, 0.0, t0, t0, t_inf)
+        total += (start - plateau) * _decaying(resistance, lam, t0, t0, t_inf)
+        total += at_end_of_infusion * _decaying(resistance, lam, t_inf, t_inf, t_end)
     return total
 
 

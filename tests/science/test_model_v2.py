@@ -75,18 +75,36 @@ def test_production_solver_matches_dop853_within_1e4(example_spec):
 
 
 def test_closed_form_pk_is_the_matrix_exponential():
+    """Two cycles of 1-hour infusions: the modal closed form against expm of the
+    rate matrix (an infusion is the bolus response integrated over its duration)."""
+    from scipy.integrate import quad
     from scipy.linalg import expm
 
-    from medlang.sim.pk3 import Dose, MacroConstants, concentration
+    from medlang.sim.pk3 import MacroConstants, cycle_concentrations
 
-    cl, v1, q2, v2, q3, v3 = (np.array([x]) for x in (36.0, 9.8, 6.9, 7.5, 15.7, 376.0))
-    macro = MacroConstants.of(cl, v1, q2, v2, q3, v3)
-    k10, k12, k21, k13, k31 = 36 / 9.8, 6.9 / 9.8, 6.9 / 7.5, 15.7 / 9.8, 15.7 / 376
+    cl, v1, q2, v2, q3, v3 = 36.0, 9.8, 6.9, 7.5, 15.7, 376.0
+    macro = MacroConstants.of(*(np.array([x]) for x in (cl, v1, q2, v2, q3, v3)))
+    k10, k12, k21, k13, k31 = cl / v1, q2 / v1, q2 / v2, q3 / v1, q3 / v3
     rates = np.array([[-(k10 + k12 + k13), k21, k31], [k12, -k21, 0], [k13, 0, -k31]])
-    times = np.array([0.5, 3.0, 30.0, 400.0])
-    bolus = concentration(macro, [Dose(np.array([100.0]), 0.0, 1e-9)], times)[:, 0]
-    expected = [(expm(rates * t) @ [100.0, 0, 0])[0] / 9.8 for t in times]
-    np.testing.assert_allclose(bolus, expected, rtol=1e-6)
+
+    def response(u: float, since: float, k: int) -> float:
+        """Amount in compartment k at ``since`` h after the start of a 100 mg/h
+        infusion, from the drug given at time u."""
+        return (expm(rates * (since - u)) @ [100.0, 0, 0])[k]
+
+    def expected(t: float, cycle: float = 50.0) -> float:
+        amount = np.zeros(3)
+        for start in (0.0, cycle):
+            if t > start:
+                span = min(t - start, 1.0)
+                amount += [quad(response, 0, span, args=(t - start, k))[0] for k in range(3)]
+        return amount[0] / v1
+
+    times = np.array([0.5, 1.0, 3.0, 30.0, 50.0])
+    first, modes = cycle_concentrations(macro, np.zeros((3, 1)), np.array([100.0]), 1.0, times)
+    second, _ = cycle_concentrations(macro, modes, np.array([100.0]), 1.0, times)
+    np.testing.assert_allclose(first[:, 0], [expected(t) for t in times], rtol=1e-7)
+    np.testing.assert_allclose(second[:, 0], [expected(50.0 + t) for t in times], rtol=1e-7)
 
 
 def test_a_too_long_step_is_a_contract_violation(example_spec):
