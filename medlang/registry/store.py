@@ -68,13 +68,6 @@ class Registry:
 
     # --- writing -------------------------------------------------------------
 
-    def check_writable(self) -> None:
-        """Raise ``RegistryError`` now if a write would be refused (e.g. an unsafe
-        directory), so a producer can fail before its work rather than after it."""
-        check = getattr(self.store, "check_writable", None)
-        if check is not None:
-            check()
-
     def log_run(self, record: RunRecord) -> str:
         """Append a run; it is on stable storage when this returns. Returns its id."""
         return self._log(Table.RUNS, record, "RunRecord")
@@ -95,7 +88,8 @@ class Registry:
     def check_writable(self) -> None:
         """``RegistryError`` now if runs could not be logged here (a read-only
         directory or log, a file where the directory should be): producers call this
-        before any work, so a doomed run fails in milliseconds."""
+        before any work, so a doomed run fails in milliseconds. Then the store is
+        asked too (e.g. an unsafe directory the JSONL store refuses to write)."""
         from medlang.registry.logfile import make_private_dir
         from medlang.registry.paths import ARTIFACTS_FILE, RUNS_FILE
 
@@ -115,6 +109,9 @@ class Registry:
                 f"registry {self.root} is not writable ({where}: {error.strerror or error}); "
                 "nothing was run"
             ) from None
+        check = getattr(self.store, "check_writable", None)
+        if check is not None:
+            check()
 
     # --- the object store ----------------------------------------------------
 
