@@ -89,6 +89,7 @@ class PVariant:
     enum: str
     variant: str
     span: Span
+    payload: Pattern | None = None  # Json::Int(n): the pattern for the variant's value
 
 
 @node

@@ -39,6 +39,7 @@ from itertools import accumulate
 from typing import Any
 
 from medlang.lang import builtins_files as files
+from medlang.lang import builtins_json as json
 from medlang.lang import builtins_maths as maths
 from medlang.lang import builtins_random as random
 from medlang.lang import builtins_text as text
@@ -62,6 +63,7 @@ from medlang.lang.types import (
     BOOL,
     FLOAT,
     INT,
+    JSON,
     STRING,
     UNIT,
     AnyType,
@@ -74,7 +76,16 @@ from medlang.lang.types import (
     is_ordered,
     join,
 )
-from medlang.lang.values import INT_MAX, INT_MIN, NONE, EnumValue, Record, Some, TupleValue
+from medlang.lang.values import (
+    INT_MAX,
+    INT_MIN,
+    NONE,
+    EnumValue,
+    JsonValue,
+    Record,
+    Some,
+    TupleValue,
+)
 
 
 # ---- display ------------------------------------------------------------------------
@@ -302,8 +313,15 @@ def _map(args: list[Type], index: int) -> Type:
 
 def _keys_rule(args: list[Type]) -> Type:
     _arity(args, 1)
-    _map(args, 0)
+    if args[0] != JSON:  # a Json object's keys, or none
+        _map(args, 0)
     return VectorType(STRING)
+
+
+def _keys(ctx, mapping) -> tuple[str, ...]:
+    if isinstance(mapping, JsonValue):
+        return json.json_keys(mapping)
+    return tuple(sorted(mapping))
 
 
 def _contains_key_rule(args: list[Type]) -> Type:
@@ -467,7 +485,7 @@ _CORE = dict(
         _entry("unwrap", _unwrap_rule, _unwrap),
         _entry("unwrap_or", _unwrap_or_rule, lambda ctx, o, d: d if o is NONE else o.value),
         _entry("get", _get_rule, _get),
-        _entry("keys", _keys_rule, lambda ctx, m: tuple(sorted(m))),
+        _entry("keys", _keys_rule, _keys),
         _entry("contains_key", _contains_key_rule, lambda ctx, m, k: k in m),
         _entry("insert", _insert_rule, _insert),
         _entry("empty_map", lambda a: (_arity(a, 0), MapType(ANY))[1], lambda ctx: {}),
@@ -494,5 +512,6 @@ BUILTINS: dict[str, Builtin] = {
     **times.ENTRIES,
     **files.ENTRIES,
     **random.ENTRIES,
+    **json.ENTRIES,
 }
 CONSTANTS = maths.CONSTANTS

@@ -14,6 +14,8 @@ from medlang.lang.types import (
     BOOL,
     FLOAT,
     INT,
+    JSON,
+    JSON_VARIANTS,
     STRING,
     AnyType,
     EnumType,
@@ -59,7 +61,9 @@ def check_pattern(
         for item, item_type in zip(pattern.items, subject.items, strict=True):
             check_pattern(m, item, item_type, bindings, make_var)
         return
-    if isinstance(pattern, ast.PVariant):
+    if isinstance(pattern, ast.PVariant) and pattern.enum == "Json" and "Json" not in m.types:
+        _check_json_variant(m, pattern, subject, bindings, make_var)
+    elif isinstance(pattern, ast.PVariant):
         _check_variant(m, pattern, subject)
     elif isinstance(pattern, ast.PSome | ast.PNone):
         if not isinstance(subject, OptionType):
@@ -78,7 +82,37 @@ def check_pattern(
             )
 
 
+def _check_json_variant(
+    m: ModuleScope, pattern: ast.PVariant, subject: Type, bindings: dict, make_var: Callable
+) -> None:
+    if pattern.variant not in JSON_VARIANTS:
+        close = did_you_mean(pattern.variant, list(JSON_VARIANTS))
+        m.error(
+            pattern.span,
+            f"Json has no variant '{pattern.variant}'" + (f"; {close}" if close else ""),
+            f"variants: {', '.join(JSON_VARIANTS)}",
+        )
+        return
+    if subject != JSON:
+        m.error(
+            pattern.span, f"pattern Json::{pattern.variant} cannot match a value of type {subject}"
+        )
+    held = JSON_VARIANTS[pattern.variant]
+    if held is None and pattern.payload is not None:
+        m.error(pattern.span, "Json::Null holds no value", "write Json::Null")
+    elif held is not None and pattern.payload is None:
+        m.error(
+            pattern.span,
+            f"Json::{pattern.variant} holds a value of type {held}",
+            f"bind it, e.g. Json::{pattern.variant}(x), or ignore it: Json::{pattern.variant}(_)",
+        )
+    elif held is not None and pattern.payload is not None:
+        check_pattern(m, pattern.payload, held, bindings, make_var)
+
+
 def _check_variant(m: ModuleScope, pattern: ast.PVariant, subject: Type) -> None:
+    if pattern.payload is not None:
+        m.error(pattern.span, f"enum variant {pattern.enum}::{pattern.variant} holds no value")
     enum = m.types.get(pattern.enum)
     if enum is None and m.is_poisoned(pattern.enum):
         return
@@ -105,6 +139,8 @@ def _binds(pattern: ast.Pattern) -> bool:
         return True
     if isinstance(pattern, ast.PSome):
         return _binds(pattern.inner)
+    if isinstance(pattern, ast.PVariant) and pattern.payload is not None:
+        return _binds(pattern.payload)
     if isinstance(pattern, ast.PTuple):
         return any(_binds(item) for item in pattern.items)
     return False
@@ -132,7 +168,7 @@ def check_exhaustive(m: ModuleScope, match: ast.Match, subject: Type) -> None:
     covered = [p for alternatives in patterns for p in alternatives]
     if any(_irrefutable(p) for p in covered):
         return
-    if not isinstance(subject, EnumType | OptionType) and subject != BOOL:
+    if not isinstance(subject, EnumType | OptionType) and subject not in (BOOL, JSON):
         m.error(
             match.subject.span,
             f"non-exhaustive match on {subject}: not every value is listed",
@@ -163,6 +199,13 @@ def _irrefutable(pattern: ast.Pattern) -> bool:
 
 
 def _missing(subject: Type, covered: list[ast.Pattern]) -> list[str]:
+    if subject == JSON:
+        seen = {
+            p.variant
+            for p in covered
+            if isinstance(p, ast.PVariant) and (p.payload is None or _irrefutable(p.payload))
+        }
+        return [f"Json::{v}" for v in JSON_VARIANTS if v not in seen]
     if isinstance(subject, EnumType):
         seen = {p.variant for p in covered if isinstance(p, ast.PVariant)}
         return [f"{subject.name}::{v}" for v in subject.variants if v not in seen]

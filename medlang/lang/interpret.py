@@ -25,6 +25,7 @@ from medlang.lang.values import (
     INT_MIN,
     NONE,
     EnumValue,
+    JsonValue,
     Record,
     Some,
     TupleValue,
@@ -642,6 +643,10 @@ def _matches(pattern: ast.Pattern, value: Value, bindings: dict[str, Value]) -> 
         bindings[pattern.name] = value
         return True
     if kind is ast.PVariant:
+        if type(value) is JsonValue:
+            return value.variant == pattern.variant and (
+                pattern.payload is None or _matches(pattern.payload, value.value, bindings)
+            )
         return isinstance(value, EnumValue) and value.variant == pattern.variant
     if kind is ast.PNone:
         return value is NONE

@@ -611,8 +611,8 @@ class _AstBuilder:
         return ast.POr(tuple(children), _span(meta))
 
     def pat_variant(self, meta, children):
-        enum, variant = children
-        return ast.PVariant(str(enum), str(variant), _span(meta))
+        enum, variant, *payload = children
+        return ast.PVariant(str(enum), str(variant), _span(meta), *payload)
 
     def pat_some(self, meta, children):
         return ast.PSome(children[0], _span(meta))

@@ -126,9 +126,22 @@ ANY = AnyType()
 TIMESTAMP = Prim("Timestamp")  # an instant in UTC, microsecond precision
 
 RNG = Prim("Rng")  # a seeded random generator (the one value with identity)
+JSON = Prim("Json")  # Null | Bool | Int | Float | Str | Array | Object (medlang.lang.json)
 
-PRIMITIVES = {t.name: t for t in (INT, FLOAT, BOOL, STRING, UNIT, TIMESTAMP, RNG)}
+PRIMITIVES = {t.name: t for t in (INT, FLOAT, BOOL, STRING, UNIT, TIMESTAMP, RNG, JSON)}
 GENERICS = {"Vector": 1, "Option": 1, "Map": 2}
+
+
+# Json's variants and the type of each one's value (Null has none).
+JSON_VARIANTS: dict[str, Type | None] = {
+    "Null": None,
+    "Bool": BOOL,
+    "Int": INT,
+    "Float": FLOAT,
+    "Str": STRING,
+    "Array": VectorType(JSON),
+    "Object": MapType(JSON),
+}
 
 
 def is_any(t: Type) -> bool:

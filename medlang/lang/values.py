@@ -89,6 +89,21 @@ class Timestamp:
 
 
 @dataclass(frozen=True, slots=True)
+class JsonValue:
+    """A ``Json`` value: its variant (``Null``, ``Bool``, ``Int``, ``Float``, ``Str``,
+    ``Array``, ``Object``) and the MedLang value it holds (None for Null; a tuple of
+    JsonValue for Array; a dict of them for Object)."""
+
+    variant: str
+    value: Value = None
+
+    def __str__(self) -> str:
+        from medlang.lang.builtins_json import json_text
+
+        return json_text(self)
+
+
+@dataclass(frozen=True, slots=True)
 class EnumValue:
     enum_name: str
     variant: str
@@ -103,6 +118,8 @@ def to_python(value: Value) -> Any:
         return value.variant
     if isinstance(value, Timestamp):
         return str(value)
+    if isinstance(value, JsonValue):
+        return to_python(value.value)
     if isinstance(value, Some):
         return to_python(value.value)
     if value is NONE:

@@ -89,6 +89,54 @@ def get_metric(ctx: ExternContext, run_id: str, name: str) -> Value:
     return NONE if value is None else Some(value)
 
 
+@extern(MODULE, "get_metric_json")
+def get_metric_json(ctx: ExternContext, run_id: str, name: str) -> Value:
+    from medlang.lang.builtins_json import from_python
+
+    found = _metric(_find(ctx, run_id).get("metrics") or {}, name)
+    return NONE if found is _ABSENT else Some(from_python(found))
+
+
+@extern(MODULE, "get_metric_int")
+def get_metric_int(ctx: ExternContext, run_id: str, name: str) -> Value:
+    return _metric_of_type(ctx, run_id, name, "Int")
+
+
+@extern(MODULE, "get_metric_bool")
+def get_metric_bool(ctx: ExternContext, run_id: str, name: str) -> Value:
+    return _metric_of_type(ctx, run_id, name, "Bool")
+
+
+def _metric_of_type(ctx: ExternContext, run_id: str, name: str, variant: str) -> Value:
+    found = get_metric_json(ctx, run_id, name)
+    if found is NONE or found.value.variant != variant:
+        return NONE
+    return Some(found.value.value)
+
+
+@extern(MODULE, "get_config_json")
+def get_config_json(ctx: ExternContext, run_id: str) -> Value:
+    from medlang.lang.builtins_json import from_python
+
+    return from_python(_find(ctx, run_id).get("config") or {})
+
+
+_ABSENT = object()
+
+
+def _metric(metrics: Mapping[str, Any], name: str) -> Any:
+    """The stored metric ``name``: a top-level key, or a dotted path into nested ones."""
+    if name in metrics:
+        return metrics[name]
+    head, dot, rest = name.partition(".")
+    while dot:
+        if head in metrics and isinstance(metrics[head], Mapping):
+            return _metric(metrics[head], rest)
+        more, dot, rest = rest.partition(".")
+        head = f"{head}.{more}"
+    return _ABSENT
+
+
 @extern(MODULE, "get_config")
 def get_config(ctx: ExternContext, run_id: str, key: str) -> Value:
     value: Any = _find(ctx, run_id).get("config") or {}
