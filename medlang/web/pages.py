@@ -74,13 +74,44 @@ def run_page(registry: Registry, prefix: str) -> dict[str, Any]:
     ]
     charts = {}
     if run["kind"].startswith("Evidence"):
-        charts["arm_rates"] = plots.arm_rates(run.get("metrics", {}))
+        metrics = run.get("metrics", {})
+        charts["arm_rates"] = plots.arm_rates(metrics)
+        patients = _stored_patients(registry, run)
+        arms = list(metrics.get("ORR_by_arm") or {})
+        charts["waterfall"] = plots.waterfall(patients)
+        charts["anc_nadir"] = plots.anc_nadir_by_arm(patients, arms)
     return {
         "run": run,
         "stored": stored,  # the artifacts' hashes whose bytes the object store holds
         "lineage": _neighbours(registry, lineage, run_id),
         "charts": {name: spec for name, spec in charts.items() if spec is not None},
     }
+
+
+# A result file larger than this is not parsed for pictures (a page must stay fast).
+MAX_RESULT_BYTES = 64 * 1024 * 1024
+
+
+def _stored_patients(registry: Registry, run: JsonObject) -> list[JsonObject]:
+    """Per-patient results from the run's EvidenceResult, read from the object store
+    (never from the path on disk, which may have changed since); [] when not stored."""
+    import json
+
+    for artifact in run["artifacts"]:
+        sha256 = artifact.get("sha256")
+        if artifact.get("kind") != "EvidenceResult" or not isinstance(sha256, str):
+            continue
+        if not registry.has_object(sha256) or (artifact.get("size_bytes") or 0) > MAX_RESULT_BYTES:
+            continue
+        try:
+            with registry.open_object(sha256) as handle:
+                result = json.loads(handle.read(MAX_RESULT_BYTES + 1))
+        except (OSError, ValueError, RegistryError):
+            continue
+        patients = result.get("patients") if isinstance(result, dict) else None
+        if isinstance(patients, list):
+            return [p for p in patients if isinstance(p, dict)]
+    return []
 
 
 def _neighbours(registry: Registry, lineage: Any, run_id: str) -> dict[str, Any]:

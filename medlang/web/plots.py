@@ -192,3 +192,101 @@ def parallel_coordinates(rows: list[Mapping[str, Any]], fields: list[str]) -> Sp
             "tooltip": [{"field": "run"}, {"field": "field"}, {"field": "value"}],
         },
     )
+
+
+# CTCAE v5.0 neutrophil count decreased: grade 3 < 1.0, grade 4 < 0.5 x 10^9/L.
+_ANC_GRADES = [{"grade": "grade 3", "anc": 1.0}, {"grade": "grade 4", "anc": 0.5}]
+# RECIST 1.1: partial response is >= 30% shrinkage, progression >= 20% growth.
+_RECIST = [{"label": "PR (-30%)", "change": -30.0}, {"label": "PD (+20%)", "change": 20.0}]
+MAX_PATIENTS_DRAWN = 600
+
+
+def sample_patients(patients: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """At most ``MAX_PATIENTS_DRAWN`` patients, every k-th (deterministic, arms kept in
+    proportion), so a 30,000-patient trial draws as fast as a 300-patient one."""
+    step = max(1, math.ceil(len(patients) / MAX_PATIENTS_DRAWN))
+    return patients[::step]
+
+
+def waterfall(patients: list[Mapping[str, Any]]) -> Spec | None:
+    """Best change in tumour size per patient, largest growth first (a waterfall plot)."""
+    rows = [
+        {"arm": str(p.get("arm")), "change": (rts - 1.0) * 100.0}
+        for p in sample_patients(patients)
+        if (rts := _finite(p.get("best_rts"))) is not None
+    ]
+    if not rows:
+        return None
+    rows.sort(key=lambda row: -row["change"])
+    for rank, row in enumerate(rows):
+        row["rank"] = rank
+    shown = (
+        f" (every {math.ceil(len(patients) / len(rows))}th patient)"
+        if len(rows) < len(patients)
+        else ""
+    )
+    return _chart(
+        f"Best change in tumour size{shown}",
+        layer=[
+            {
+                "data": {"values": rows},
+                "mark": {"type": "bar"},
+                "encoding": {
+                    "x": {"field": "rank", "type": "ordinal", "axis": None, "title": "Patients"},
+                    "y": {
+                        "field": "change",
+                        "type": "quantitative",
+                        "title": "Best change from baseline (%)",
+                    },
+                    "color": {"field": "arm", "type": "nominal", "title": "Arm"},
+                    "tooltip": [{"field": "arm"}, {"field": "change", "format": ".1f"}],
+                },
+            },
+            {
+                "data": {"values": _RECIST},
+                "mark": {"type": "rule", "strokeDash": [4, 3], "color": "#555"},
+                "encoding": {
+                    "y": {"field": "change", "type": "quantitative"},
+                    "tooltip": [{"field": "label"}],
+                },
+            },
+        ],
+    )
+
+
+def anc_nadir_by_arm(patients: list[Mapping[str, Any]], arms: list[str]) -> Spec | None:
+    """Cycle-1 neutrophil nadir per patient by arm, log scale, CTCAE grade 3/4 lines."""
+    rows = [
+        {"arm": str(p.get("arm")), "anc": anc}
+        for p in sample_patients(patients)
+        if (anc := _finite(p.get("anc_nadir_cycle1"))) is not None and anc > 0
+    ]
+    if not rows:
+        return None
+    return _chart(
+        "Cycle-1 ANC nadir (10^9/L) with CTCAE grade 3 and 4 limits",
+        layer=[
+            {
+                "data": {"values": rows},
+                "mark": {"type": "boxplot", "extent": 1.5, "size": 40},
+                "encoding": {
+                    "x": {"field": "arm", "type": "nominal", "sort": arms or None, "title": "Arm"},
+                    "y": {
+                        "field": "anc",
+                        "type": "quantitative",
+                        "title": "ANC nadir (10^9/L)",
+                        "scale": {"type": "log"},
+                    },
+                    "color": {"field": "arm", "type": "nominal", "legend": None},
+                },
+            },
+            {
+                "data": {"values": _ANC_GRADES},
+                "mark": {"type": "rule", "strokeDash": [4, 3], "color": "#b00020"},
+                "encoding": {
+                    "y": {"field": "anc", "type": "quantitative"},
+                    "tooltip": [{"field": "grade"}],
+                },
+            },
+        ],
+    )

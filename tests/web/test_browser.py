@@ -59,6 +59,9 @@ def test_run_page_shows_metrics_arms_and_the_arm_chart(
     for arm in hybrid["metrics"]["ORR_by_arm"]:
         assert arm in metrics
     assert rendered_marks(page, "arm_rates") >= 6  # 3 arms x (ORR, DLT) bars at least
+    n_patients = hybrid["metrics"]["n_patients"]
+    assert rendered_marks(page, "waterfall") >= n_patients  # a bar a patient, + RECIST rules
+    assert rendered_marks(page, "anc_nadir") >= 2  # the grade 3 and 4 rules at least
     page.screenshot(path=str(tmp_path / "run.png"), full_page=True)
     watched_page.assert_clean()
 
