@@ -80,7 +80,7 @@ def producer(command: Callable) -> Callable:
 
                 Registry(request.registry_root).check_writable()  # before any work
         except RegistryError as error:
-            raise click.ClickException(str(error)) from None
+            raise click.ClickException(f"run not logged: {error}") from None
         try:
             produced = command(request, **options)
         except EvidenceError as error:

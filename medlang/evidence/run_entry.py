@@ -63,7 +63,7 @@ def run_and_log(
         if log:
             Registry(registry_root).check_writable()  # before any work
     except RegistryError as error:
-        raise click.ClickException(str(error)) from None
+        raise click.ClickException(f"run not logged: {error}") from None
     try:
         if not is_file(file):
             raise EvidenceError(f"{file}: no such file")
