@@ -93,6 +93,11 @@ class Registry:
         from medlang.registry.logfile import make_private_dir
         from medlang.registry.paths import ARTIFACTS_FILE, RUNS_FILE
 
+        check = getattr(self.store, "check_writable", None)
+        if check is not None:  # the backend's own checks (an unsafe directory ...)
+            check()
+        if not hasattr(self.store, "logs"):
+            return  # not a JSONL registry: nothing on disk to check here
         try:
             make_private_dir(self.root)
             if not self.root.is_dir():
