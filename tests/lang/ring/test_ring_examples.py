@@ -14,8 +14,11 @@ EXAMPLES = sorted(path.name for path in (REPO_ROOT / "examples").glob("*.medlang
 ANALYSES = [
     "audit_recent_runs.medlang",
     "best_surrogate.medlang",
+    "bootstrap_ci.medlang",
     "compare_hybrid_runs.medlang",
     "compare_rl_evals.medlang",
+    "config_diff.medlang",
+    "run_durations.medlang",
     "runs_per_kind.medlang",
 ]
 
@@ -50,6 +53,17 @@ def test_example_on_an_empty_registry(
     result = mlc("run", f"examples/{name}", registry=tmp_path / "empty")
     assert result.exit_code == 0, result.stderr
     assert transcript(result) == text_snapshot
+
+
+def test_csv_export_example_writes_its_table_in_the_current_directory(
+    tmp_path: Path, fixture_registry: Path, monkeypatch: pytest.MonkeyPatch, text_snapshot
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    example = REPO_ROOT / "examples" / "export_surrogate_evals.medlang"
+    result = mlc("run", example, registry=fixture_registry)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "Wrote 4 rows to surrogate_evals.csv\n"
+    assert (tmp_path / "surrogate_evals.csv").read_text() == text_snapshot
 
 
 def test_verbatim_function_runs_by_name(in_repo: Path, fixture_registry: Path) -> None:
