@@ -8,6 +8,7 @@ exercise the checker on nearly-right code).
 
 from __future__ import annotations
 
+import contextlib
 import io
 from pathlib import Path
 
@@ -118,7 +119,8 @@ def test_mutated_examples_that_check_also_run_cleanly(
     if any(diagnostic.severity == "error" for diagnostic in check_file(scratch)):
         return
     try:
-        run_file(scratch, registry_root=fixture_registry, stdout=io.StringIO())
+        with contextlib.chdir(scratch.parent):  # files an example writes land in scratch
+            run_file(scratch, registry_root=fixture_registry, stdout=io.StringIO())
     except MedLangRuntimeError as error:
         assert error.render().startswith(f"{error.path}:{error.line}:{error.col}: runtime error:")
     except MedLangError as error:  # e.g. the mutant has no `main` any more
