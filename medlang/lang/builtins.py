@@ -445,7 +445,7 @@ def _contains(ctx, container, item):
 
 def _sum(ctx, values):
     if values and isinstance(values[0], float):
-        return math.fsum(values)
+        return maths.float_sum(values)
     if not values:
         return 0
     # As in Rust, the sum overflows if any partial sum leaves i64, even if it comes back.

@@ -227,15 +227,28 @@ def _pow(ctx, base, exponent):
 
 
 # ---- statistics ------------------------------------------------------------------------
+def float_sum(values) -> float:
+    """The exactly rounded sum; where an infinity is involved (``inf + -inf``, or an
+    overflow), math.fsum raises, and the IEEE left-to-right sum is the answer."""
+    values = list(values)
+    try:
+        return math.fsum(values)
+    except (ValueError, OverflowError):
+        total = 0.0
+        for x in values:
+            total += x
+        return total
+
+
 def _mean(ctx, values: tuple[float, ...]) -> float:
-    return math.fsum(values) / len(values) if values else NAN
+    return float_sum(values) / len(values) if values else NAN
 
 
 def _var(ctx, values: tuple[float, ...]) -> float:
     if len(values) < 2:
         return NAN
-    centre = math.fsum(values) / len(values)
-    return math.fsum((x - centre) * (x - centre) for x in values) / (len(values) - 1)
+    centre = float_sum(values) / len(values)
+    return float_sum((x - centre) * (x - centre) for x in values) / (len(values) - 1)
 
 
 def _sorted_or_none(values: tuple[float, ...]) -> list[float] | None:

@@ -138,3 +138,17 @@ def test_maths_typing_rules(lang: Lang) -> None:
         "quantile expects the quantile as a Float, got Int",
         "min expects Int or Float, got String",
     ]
+
+
+@pytest.mark.parametrize(
+    "expr, expected",
+    [
+        ("sum([INFINITY, -INFINITY])", "NaN"),
+        ("sum([1e308, 1e308, -1e308])", "inf"),  # IEEE left to right, as Rust
+        ("mean([1e308, 1e308])", "inf"),
+        ("var([INFINITY, 1.0])", "NaN"),
+        ("sum([0.1, 0.2, 0.3])", "0.6"),  # exactly rounded (Rust: 0.6000000000000001)
+    ],
+)
+def test_float_sums_never_fail(lang: Lang, expr: str, expected: str) -> None:
+    assert shown(lang, expr) == expected

@@ -23,13 +23,16 @@ from __future__ import annotations
 
 import math
 import random
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from medlang.lang import api
+from medlang.lang.builtins import show_float
 
 I64_MIN, I64_MAX = -(2**63), 2**63 - 1
 PER_PROGRAM = 100
@@ -287,3 +290,40 @@ def test_the_reference_knows_the_issues_cases(tree: tuple, expected) -> None:
         assert value == expected
     else:
         assert _same(expected, value)
+
+
+# ---- display: Rust's shortest round-trip `{}` ----------------------------------------------
+def _rust_display_digits(x: float) -> Decimal:
+    """Rust's `{}` digits for a finite x: the fewest significant digits that read
+    back as x (Python's repr finds how many), and of the decimals with that many
+    digits the closest to x, a tie going away from zero (flt2dec's rounding)."""
+    digits = len(Decimal(repr(abs(x))).normalize().as_tuple().digits)
+    exact = Decimal(x)
+    with localcontext() as context:
+        context.prec = digits
+        context.rounding = ROUND_HALF_UP  # decimal's HALF_UP is "half away from zero"
+        return +exact
+
+
+@settings(max_examples=2000, deadline=None, database=None)
+@given(
+    st.one_of(
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.integers(0, 2**60).map(lambda n: n / 4.0),  # quarter steps: ties at 2**50 and up
+    )
+)
+@example(1125899906842624.25)  # shows ...624.3 in Rust, ...624.2 in Python
+@example(-1125899906842624.25)
+@example(5e-324)
+def test_float_display_is_rusts_shortest_round_trip(x: float) -> None:
+    text = show_float(x)
+    if math.isnan(x):
+        assert text == "NaN"
+        return
+    if math.isinf(x):
+        assert text == ("inf" if x > 0 else "-inf")
+        return
+    assert "e" not in text and "." in text  # no exponent; integral values keep ".0"
+    assert float(text) == x and math.copysign(1.0, float(text)) == math.copysign(1.0, x)
+    if x != 0.0:
+        assert Decimal(text) == _rust_display_digits(x), text
