@@ -25,10 +25,10 @@ from medlang.registry.guard import refuse_registry_output
 from medlang.registry.kinds import ArtifactKind, RunKind
 from medlang.registry.paths import default_registry_root
 from medlang.registry.redact import REDACTED
-from medlang.registry.storage import JsonObject, Order
+from medlang.registry.storage import JsonObject
 from medlang.registry.store import Registry
 from medlang.registry.timestamps import parse_timestamp
-from medlang.registry.views import artifact_view, run_view, run_views
+from medlang.registry.views import artifact_view, run_view
 from medlang.suggest import did_you_mean
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -177,6 +177,7 @@ def _id_argument(what: str) -> Callable[[F], F]:
 
 # Subcommands that live in modules of their own, imported when invoked.
 _LAZY_RUNS_COMMANDS = {
+    "list": "medlang.cli.listing:list_runs",
     "lineage": "medlang.cli.provenance:lineage",
     "export": "medlang.cli.provenance:export",
     "tag": "medlang.cli.annotate:tag_run",
@@ -202,53 +203,6 @@ def runs() -> None:
       mlc runs lineage 6a14c8a2 --dot | dot -Tsvg > lineage.svg
       mlc runs export 6a14c8a2 --format ro-crate --out crate/
     """
-
-
-@runs.command("list")
-@_kind_option(RunKind, "runs")
-@_limit_option("runs")
-@click.option("-v", "--verbose", is_flag=True, help="Add module and git commit columns.")
-@click.option("--all", "include_hidden", is_flag=True, help="Include deleted and archived runs.")
-@_json_option
-@click.pass_context
-@_user_errors
-def list_runs(
-    ctx: click.Context,
-    kind: str | None,
-    limit: int,
-    verbose: bool,
-    include_hidden: bool,
-    as_json: bool,
-) -> None:
-    """List runs, newest first (deleted and archived ones only with --all).
-
-    \b
-    Examples:
-      mlc runs list -n 5
-      mlc runs list --kind SurrogateEval --json | jq -r '[.id, .metrics.rmse] | @tsv'
-      mlc runs list --all        # deleted and archived runs too, marked as such
-    """
-    registry = _registry_to_read(ctx)
-    records = []
-    if registry is not None:
-        records = registry.runs_json(
-            kind=kind, order=Order.NEWEST, limit=limit, include_hidden=include_hidden
-        )
-    if as_json:
-        for view in run_views(registry, records) if registry else []:
-            click.echo(_compact(view))
-        return
-    if not records:
-        click.echo("No runs found")
-        return
-    hidden = registry.hidden_runs(kind) if include_hidden else {}
-    headers = ["Run ID", "Kind", "Status", "Started (UTC)", "Program", "Project"]
-    if verbose:
-        headers += ["Module", "Git"]
-    rows = [_run_row(record, verbose, hidden.get(record["id"])) for record in records]
-    click.echo(_table(headers, rows))
-    total = registry.count_runs(kind, include_hidden=include_hidden)
-    click.echo(f"\nShowing {len(records)} of {total} runs")
 
 
 @runs.command("show")
@@ -387,7 +341,7 @@ def _run_row(record: JsonObject, verbose: bool, hidden: str | None = None) -> li
 # --- mlc artifacts -----------------------------------------------------------
 
 
-@click.group()
+@click.group(cls=LazyGroup, lazy_commands={"list": "medlang.cli.listing:list_artifacts"})
 def artifacts() -> None:
     """Query the artifacts (result files, models, policies, reports) in the registry.
 
@@ -396,46 +350,6 @@ def artifacts() -> None:
       mlc artifacts list --kind SurrogateModel
       mlc artifacts show 0c9e1f2a --json | jq .sha256
     """
-
-
-@artifacts.command("list")
-@_kind_option(ArtifactKind, "artifacts")
-@_limit_option("artifacts")
-@_json_option
-@click.pass_context
-@_user_errors
-def list_artifacts(ctx: click.Context, kind: str | None, limit: int, as_json: bool) -> None:
-    """List artifacts, newest first.
-
-    \b
-    Examples:
-      mlc artifacts list -n 5
-      mlc artifacts list --kind RLPolicy --json | jq -r .path
-    """
-    registry = _registry_to_read(ctx)
-    records = []
-    if registry is not None:
-        records = registry.artifacts_json(kind=kind, order=Order.NEWEST, limit=limit)
-    if as_json:
-        for record in records:
-            click.echo(_compact(artifact_view(registry, record)))
-        return
-    if not records:
-        click.echo("No artifacts found")
-        return
-    headers = ["Artifact ID", "Kind", "Created (UTC)", "Size", "Path"]
-    rows = [
-        [
-            record["id"],
-            record["kind"],
-            _time(record.get("created_at")),
-            _size(record.get("size_bytes")),
-            record.get("path") or "-",
-        ]
-        for record in records
-    ]
-    click.echo(_table(headers, rows))
-    click.echo(f"\nShowing {len(records)} of {registry.count_artifacts(kind)} artifacts")
 
 
 @artifacts.command("show")

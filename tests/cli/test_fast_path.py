@@ -52,6 +52,9 @@ def test_runs_commands_do_not_import_heavy_modules(tmp_path):
         "runs list -n 20",
         "runs list -v --kind EvidenceHybrid",
         "runs list --all --json",
+        "runs list --order-by metrics.score,config.seed --desc --columns id,metrics.score",
+        "runs list --since 7d --format csv -n 0",
+        "artifacts list --order-by size_bytes --format jsonl",
         f"runs show {fixed_id(1)}",
         f"runs show {fixed_id(1)[:8]}",
         "artifacts list",
@@ -68,3 +71,11 @@ def test_a_stale_index_is_caught_up_with_validation(tmp_path):
     registry.log_run(run(1))
     # never indexed: the CLI must validate the new lines, so it needs the model
     assert _imported_heavy_modules(registry.root, "runs list") == ["pydantic"]
+
+
+def test_a_where_query_imports_lark_only(tmp_path):
+    registry = Registry(tmp_path / "reg")
+    registry.log_run(run(1))
+    registry.count_runs()
+    where = "runs list --where metrics.score>0.05 --order-by metrics.score"
+    assert _imported_heavy_modules(registry.root, where) == ["lark"]

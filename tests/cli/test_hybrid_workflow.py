@@ -13,6 +13,7 @@ from medlang.cli.main import cli
 from medlang.registry import ArtifactKind, Registry, RunKind, RunLogger, log_evidence_run
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
+SHORT_ID = re.compile(r"^[0-9a-f]{8,}(?=  )", re.MULTILINE)  # the table's short ids
 STARTED = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
 
 
@@ -42,9 +43,10 @@ def test_hybrid_evidence_logging_workflow(tmp_path, snapshot_text):
         )
 
     listing = mlc(registry, "runs", "list", "-v")
-    masked = STARTED.sub("<time>", UUID.sub("<id>", listing)).replace(tmp_path.name, "<tmp>")
+    masked = SHORT_ID.sub("<id>", UUID.sub("<id>", listing))
+    masked = STARTED.sub("<time>", masked).replace(tmp_path.name, "<tmp>")
     assert masked == snapshot_text
-    assert run_id in listing
+    assert listing.startswith("Run ID    Kind") and f"\n{run_id[:8]}  " in listing
 
     record = json.loads(mlc(registry, "runs", "show", run_id[:8]))
     assert record["kind"] == "EvidenceHybrid"
