@@ -181,21 +181,28 @@ class JsonlStore(RecordStore):
     def query_catalog(self, table: Table) -> Catalog:
         from medlang.query.fields import Catalog
 
-        if not self._readable(table):
-            return Catalog(table)
-        keys, tags = self.index.query_keys(table)
-        if not keys and not self.index.count(table, None):
-            return Catalog(table)
-        return Catalog(table, {key: types for key, (_, types) in keys.items()}, tags)
+        def read() -> Catalog:
+            keys, tags = self.index.query_keys(table)
+            if not keys and not self.index.count(table, None):
+                return Catalog(table)  # nothing to check against: any field is accepted
+            return Catalog(table, {key: types for key, (_, types) in keys.items()}, tags)
+
+        return self._read(table, Catalog(table), read)
 
     def iter_select(self, request: Request) -> Iterator[JsonObject]:
         """Streamed from the index in batches: constant memory however many match."""
+        table = request.table
+        if request.limit is not None and request.limit <= 0:
+            return iter(())
+        keys = self._read(table, None, lambda: self.index.query_keys(table)[0])
+        if keys is None:  # no log: nothing to read, and no index file is made
+            return iter(())
+        return self._stream(request, keys)
+
+    def _stream(self, request: Request, keys: dict[str, tuple[int, int]]) -> Iterator[JsonObject]:
         from medlang.query.sql import translate
 
         table = request.table
-        if not self._readable(table) or (request.limit is not None and request.limit <= 0):
-            return
-        keys, _ = self.index.query_keys(table)
         limit = None if request.limit is None else min(request.limit, _MAX_INTEGER)
         select = translate(
             table,
@@ -220,6 +227,9 @@ class JsonlStore(RecordStore):
                         f"{self.logs[table].path} changed while it was being read; try again"
                     ) from None
                 self.index.invalidate(table)
+            except OSError as error:
+                where = error.filename or self.logs[table].path
+                raise RegistryError(f"cannot read {where}: {error.strerror or error}") from None
 
     # --- reading lines at indexed offsets ------------------------------------
 
