@@ -1,30 +1,25 @@
-"""Builtin functions: ONE table, name -> (typing rule, Python function).
+"""Builtin functions: ONE table, ``BUILTINS``, name -> (typing rule, Python function).
 
 Available everywhere without an import (a module's own function or an imported
-one of the same name takes precedence):
+one of the same name takes precedence). Every builtin is documented, with its
+signature and a tested example, in ``docs/language.md``. This module holds the
+core ones (output and ``{}`` formatting, conversions, vectors, options, maps,
+basic strings) and display; each topic has a module of its own, merged into the
+table at the bottom:
 
-Output     println(fmt, args...), print(fmt, args...), format(fmt, args...) -> String
-           ``{}`` placeholders, ``{{``/``}}`` for literal braces.
-Conversion to_string(x), to_float(Int|Float), to_int(Int|Float) (truncates toward 0),
-           parse_float(String) -> Option<Float>, parse_int(String) -> Option<Int>
-           (None beyond Int's range)
-Numbers    abs, min(a, b), max(a, b) (Int,Int or Float,Float), sqrt, floor, ceil,
-           round (Float -> Float, halves away from zero), pow(Int,Int)|pow(Float,Float)
-Vectors    len, push(v, x) -> new vector, concat(v, w), range(a, b) -> [a, b),
-           reverse(v), sort(v) (Int/Float/String elements), sum(v) (Int/Float),
-           get(v, i) -> Option<T>, contains(v, x)
-Options    is_some, is_none, unwrap(o) (runtime error on None), unwrap_or(o, default)
-Maps       empty_map() -> Map<String, T> (T from context), len, get(m, key) -> Option<T>,
-           keys(m) -> sorted Vector<String>,
-           contains_key(m, key), insert(m, key, value) -> new map
-Strings    len, pad_left(s, width), pad_right(s, width), substring(s, start, end),
-           starts_with, ends_with, contains(s, sub), join(v, sep), split(s, sep),
-           trim(s), format_float(x, digits) -> String
+builtins_seq     functions over vectors taking closures, tuples and map helpers
+builtins_maths   maths and statistics with Rust's f64/i64 semantics; constants
+builtins_text    string functions beyond the core ones
+builtins_time    the Timestamp type
+builtins_json    the Json type
+builtins_files   write_file / write_csv, confined to the current directory tree
+builtins_random  rand_seeded: a seeded, platform-independent generator
 
 Typing rules take the argument types and return the result type or raise
 ``BuiltinTypeError``; functions take the runtime context and the argument values
-and raise ``BuiltinFailure`` for runtime errors. No builtin touches files,
-processes or the network.
+and raise ``BuiltinFailure`` for runtime errors (``builtin_rules``). Only the
+file writers touch the file system; no builtin starts processes or uses the
+network.
 
 Int is a 64-bit signed integer as in Rust (``INT_MIN``..``INT_MAX``): an Int result
 outside that range (abs, pow, sum, to_int) raises the failure "integer overflow",
