@@ -80,10 +80,11 @@ def _parse_json(ctx, text: str):
     if len(text) > MAX_TEXT:
         raise BuiltinFailure(f"JSON text of {len(text)} characters is too long")
     try:
-        data = json.loads(text, parse_constant=_refuse_constant)
-    except (ValueError, RecursionError):
+        return Some(from_python(json.loads(text, parse_constant=_refuse_constant)))
+    except ValueError:
         return NONE
-    return Some(from_python(data))
+    except RecursionError:  # valid JSON, but deeper than MedLang can hold
+        raise BuiltinFailure("JSON text is nested too deeply") from None
 
 
 def _refuse_constant(name: str):

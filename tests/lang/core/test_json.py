@@ -106,3 +106,10 @@ def test_json_match_is_checked(lang: Lang) -> None:
         "pattern of type Int cannot match a value of type String",
         "pattern Json::Null cannot match a value of type Int",
     ]
+
+
+def test_json_nested_beyond_what_medlang_holds_is_a_runtime_error(lang: Lang) -> None:
+    error = lang.runtime_error(
+        'fn main() {\n  let j = parse_json(repeat("[", 200000) + repeat("]", 200000));\n}'
+    )
+    assert error.message == "parse_json: JSON text is nested too deeply"
