@@ -10,7 +10,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +40,14 @@ class Request:
         replayed output can be byte-identical)."""
         original = getattr(self.replay, "original_paths", {}).get(str(path))
         return original if original is not None else str(path)
+    # --set KEY=VALUE (and --seed), checked against the command's config model
+    overrides: dict[str, str] = field(default_factory=dict)
+    # how the user spelled an option that has older aliases ("--out" -> "--out-model"),
+    # so messages name what was typed
+    spelled: dict[str, str] = field(default_factory=dict)
+
+    def option(self, name: str) -> str:
+        return self.spelled.get(name, name)
 
     def load_program(self, *configs: Path | None) -> LoadedProgram:
         """The evidence program these options name (``configs`` may record it, see
@@ -71,6 +79,9 @@ def json_safe(value: Any) -> Any:
     return value
 
 
+STDOUT = "-"  # --out -: the one output file goes to stdout
+
+
 def check_output_path(
     path: Path | str, option: str, inputs: Iterable[Path | None], registry_root: Path
 ) -> Path:
@@ -82,6 +93,8 @@ def check_output_path(
     separator that says "a directory", and the result would be a file called ``out``.
     """
     text = os.fspath(path)
+    if text == STDOUT:
+        return Path(STDOUT)
     if text.endswith(("/", os.sep)):
         raise EvidenceError(f"{text}: {option} is a directory (ends with '/'), not a file")
     path = Path(text)
@@ -120,6 +133,10 @@ def write_json_atomic(path: Path, data: Any) -> None:
     ``/dev/null`` (or whatever it is) with a regular file.
     """
     text = json.dumps(json_safe(data), indent=2, allow_nan=False) + "\n"
+    if str(path) == STDOUT:  # --out -: the whole document at once, nothing else on stdout
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
     try:
         if _is_special(path):
             with path.open("w", encoding="utf-8") as handle:

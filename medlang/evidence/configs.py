@@ -30,6 +30,9 @@ from pydantic import (
 )
 
 from medlang.evidence.errors import EvidenceError, describe_validation_error
+from medlang.evidence.overrides import Overrides
+from medlang.evidence.overrides import apply as apply_overrides
+from medlang.evidence.overrides import for_section as overrides_for_section
 
 if TYPE_CHECKING:
     from medlang.evidence.discovery import LoadedProgram
@@ -173,6 +176,37 @@ class RLEvalRecorded(BaseModel):
     seed: int = Field(2026, ge=0)
 
 
+class RLTrainFile(BaseModel):
+    """The ``--config`` of ``train-policy-rl``: both sections in one file (each optional)."""
+
+    model_config = _STRICT
+    env: EnvConfig = Field(default_factory=EnvConfig)
+    train: RLTrainConfig = Field(default_factory=RLTrainConfig)
+
+
+class RLEvalFile(BaseModel):
+    """The ``--config`` of ``eval-policy-rl``: the env section and the evaluation settings."""
+
+    model_config = _STRICT
+    env: EnvConfig = Field(default_factory=EnvConfig)
+    n_episodes: int = Field(200, ge=1, le=MAX_EPISODES)
+    seed: int = Field(2026, ge=0)
+
+
+# What each producer's --config holds (`mlc config-schema COMMAND` prints its JSON
+# Schema) and the key --seed sets in it.
+CONFIG_MODELS: dict[str, type[BaseModel]] = {
+    "run-evidence": EvidenceRunConfig,
+    "run-evidence-hybrid": EvidenceRunConfig,
+    "train-surrogate": TrainSurrogateConfig,
+    "surrogate-eval": EvalSurrogateConfig,
+    "train-policy-rl": RLTrainFile,
+    "eval-policy-rl": RLEvalFile,
+}
+SEED_KEYS = {command: "seed" for command in CONFIG_MODELS} | {"train-policy-rl": "train.seed"}
+_SECTIONS = ("env", "train")
+
+
 @dataclass(frozen=True)
 class ConfigFile:
     """A validated config, where it came from, and what an exported one recorded."""
@@ -226,11 +260,18 @@ SAME_PRODUCER = {"run-evidence": "evidence", "run-evidence-hybrid": "evidence"}
 
 
 def load_config(
-    path: Path | None, model: type[BaseModel], command: str, section: str | None = None
+    path: Path | None,
+    model: type[BaseModel],
+    command: str,
+    section: str | None = None,
+    overrides: Overrides | None = None,
 ) -> ConfigFile:
-    """Read and validate a config file (``None``: all defaults)."""
+    """Read and validate a config file (``None``: all defaults), then apply the
+    ``--set`` overrides of this section (``overrides.for_section``)."""
+    changes = overrides_for_section(overrides or {}, section)
     if path is None:
-        return ConfigFile(model(), None, {})
+        data = apply_overrides({}, model, changes, command)
+        return ConfigFile(_validated(model, data, None, section, {}), None, {})
     require_regular_file(path.expanduser(), "config file")
     path = path.expanduser().resolve()
     data = read_json(path, "config file")
@@ -251,12 +292,30 @@ def load_config(
         data = {k: v for k, v in data.items() if k not in ("command", "inputs")}
         if section is not None and section not in recorded:
             raise EvidenceError(f"{path}: field '{section}': missing in the recorded config")
+    elif section is not None and any(name in data for name in _SECTIONS):
+        # a hand-written --config with sections ({"env": {...}, "train": {...}})
+        unknown = sorted(set(data) - set(_SECTIONS) - {"n_episodes", "seed"})
+        if unknown:
+            raise EvidenceError(f"{path}: field '{unknown[0]}': not a section (env, train)")
+        settings = {key: data[key] for key in ("n_episodes", "seed") if key in data}
+        data = data.get(section) or {}
+        if not isinstance(data, dict):
+            raise EvidenceError(f"{path}: field '{section}': expected an object")
+        recorded = settings  # eval-policy-rl's settings beside its env section
+    data = apply_overrides(data, model, changes, str(path))
+    return ConfigFile(_validated(model, data, path, section, recorded), path, recorded)
+
+
+def _validated(
+    model: type[BaseModel], data: dict, path: Path | None, section: str | None, recorded: dict
+) -> BaseModel:
     try:
-        return ConfigFile(model.model_validate(data), path, recorded)
+        return model.model_validate(data)
     except ValidationError as error:
-        prefix = f"{section}." if section and recorded else ""
+        prefix = f"{section}." if section and (recorded or path is None) else ""
         message = describe_validation_error(error).replace("field '", f"field '{prefix}", 1)
-        raise EvidenceError(f"{path}: {message}") from None
+        where = path if path is not None else "--set"
+        raise EvidenceError(f"{where}: {message}") from None
 
 
 def resolve_model_version(config: ConfigFile) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from medlang.evidence.common import (
@@ -29,6 +30,8 @@ from medlang.evidence.configs import (
 from medlang.evidence.discovery import LoadedProgram, sha256_of
 from medlang.evidence.errors import EvidenceError
 from medlang.evidence.recording import Recording
+from medlang.evidence.overrides import apply as apply_overrides
+from medlang.evidence.overrides import for_section as overrides_for_section
 
 POLICY_FORMAT = "medlang-rl-policy/1"
 TRAIN, EVAL = "train-policy-rl", "eval-policy-rl"
@@ -83,16 +86,18 @@ def train_policy_rl(
     from medlang.sim.rl import QLearning, train_q
 
     loaded = request.load_program(env_config, train_config)
-    env_file = load_config(env_config, EnvConfig, TRAIN, section="env")
+    env_file = load_config(env_config, EnvConfig, TRAIN, "env", request.overrides)
     if train_config is None and env_file.recorded:  # an exported config holds both sections
         train_config = env_config
-    train_file = load_config(train_config, RLTrainConfig, TRAIN, section="train")
+    train_file = load_config(train_config, RLTrainConfig, TRAIN, "train", request.overrides)
     if env_config is None and train_file.recorded:
-        env_file = load_config(train_config, EnvConfig, TRAIN, section="env")
+        env_file = load_config(train_config, EnvConfig, TRAIN, "env", request.overrides)
     for config in (env_file, train_file):
         verify_program(config, loaded)
     inputs = (loaded.module_path, env_file.path, train_file.path)
-    out_policy = check_output_path(out_policy, "--out-policy", inputs, request.registry_root)
+    out_policy = check_output_path(
+        out_policy, request.option("--out"), inputs, request.registry_root
+    )
     out_report = (
         check_output_path(out_report, "--out-report", inputs, request.registry_root)
         if out_report
@@ -201,8 +206,12 @@ def eval_policy_rl(
     from medlang.sim.rl import greedy_rollouts
 
     loaded = request.load_program(env_config)
-    env_file = load_config(env_config, EnvConfig, EVAL, section="env")
+    env_file = load_config(env_config, EnvConfig, EVAL, "env", request.overrides)
     verify_program(env_file, loaded)
+    settings = overrides_for_section(request.overrides, None)  # n_episodes, seed
+    if settings:
+        values = apply_overrides(dict(env_file.recorded), RLEvalRecorded, settings, EVAL)
+        env_file = replace(env_file, recorded=values)
     recorded: RLEvalRecorded = recorded_settings(env_file, RLEvalRecorded)
     n_episodes = n_episodes or recorded.n_episodes
     seed = seed if seed is not None else recorded.seed
@@ -214,7 +223,7 @@ def eval_policy_rl(
         raise EvidenceError(f"{policy_path}: field 'q_table': shape {table.shape} does not fit")
     verify_input(env_file, "policy", policy_sha, policy_path)
     inputs = (loaded.module_path, env_file.path, policy_path)
-    out_report = check_output_path(out_report, "--out-report", inputs, request.registry_root)
+    out_report = check_output_path(out_report, request.option("--out"), inputs, request.registry_root)
     inputs = {
         "evidence_program": loaded.record(),
         "policy": file_input(policy_path, policy_sha),

@@ -60,10 +60,12 @@ def train_surrogate(request: Request, train_config: Path | None, out_model: Path
     from medlang.sim.surrogate_fit import SurrogateTraining, TrainingDataError, fit_surrogate
 
     loaded = request.load_program(train_config)
-    config = load_config(train_config, TrainSurrogateConfig, "train-surrogate")
+    config = load_config(
+        train_config, TrainSurrogateConfig, "train-surrogate", overrides=request.overrides
+    )
     verify_program(config, loaded)
     out_model = check_output_path(
-        out_model, "--out-model", (loaded.module_path, config.path), request.registry_root
+        out_model, request.option("--out"), (loaded.module_path, config.path), request.registry_root
     )
     cfg: TrainSurrogateConfig = config.model
     model_version = resolve_model_version(config)
@@ -116,12 +118,16 @@ def surrogate_eval(
     from medlang.sim.surrogate_fit import Qualification, evaluate_surrogate
 
     loaded = request.load_program(eval_config)
-    config = load_config(eval_config, EvalSurrogateConfig, "surrogate-eval")
+    config = load_config(
+        eval_config, EvalSurrogateConfig, "surrogate-eval", overrides=request.overrides
+    )
     verify_program(config, loaded)
     surrogate, surrogate_path, surrogate_sha = load_surrogate(surrogate_file, loaded)
     verify_input(config, "surrogate", surrogate_sha, surrogate_path)
     inputs = (loaded.module_path, config.path, surrogate_path)
-    out_report = check_output_path(out_report, "--out-report", inputs, request.registry_root)
+    out_report = check_output_path(
+        out_report, request.option("--out"), inputs, request.registry_root
+    )
     cfg: EvalSurrogateConfig = config.model
     written = cfg.model_version
     model_version = (

@@ -53,7 +53,7 @@ def run_evidence(
     allow_extrapolation: bool = False,
 ) -> Produced:
     loaded = loaded or request.load_program(config_file)
-    config = load_config(config_file, EvidenceRunConfig, command)
+    config = load_config(config_file, EvidenceRunConfig, command, overrides=request.overrides)
     backend = choose_backend(backend, config, loaded)
     cfg: EvidenceRunConfig = config.model
     where = config.path or "(no config file given)"

@@ -21,13 +21,17 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from medlang.registry import codec
 from medlang.registry.errors import RegistryError, warn
 from medlang.registry.logfile import LogFile
 from medlang.registry.memory_store import MemoryStore
-from medlang.registry.paths import is_archive_file
+from medlang.registry.paths import ANNOTATIONS_FILE, is_archive_file
 from medlang.registry.storage import ANNOTATIONS, JsonObject, Table
+
+if TYPE_CHECKING:
+    from medlang.registry.store import Registry
 
 FORMAT = 1
 _TABLES: dict[str, Table | str] = {"artifacts": Table.ARTIFACTS, "runs": Table.RUNS}
@@ -160,3 +164,98 @@ class ArchiveStore(MemoryStore):
 
     def annotate(self, line: bytes) -> None:
         raise RegistryError(f"{self.path} is an archive: read-only (import it to change it)")
+
+
+@dataclass
+class Moved:
+    """What ``archive_runs`` or ``import_archive`` did."""
+
+    runs: int = 0
+    artifacts: int = 0
+    annotations: int = 0
+    skipped: list[str] = field(default_factory=list)  # run ids left as they were, with why
+
+
+def archive_runs(registry: Registry, run_ids: list[str], path: Path) -> Moved:
+    """Copy these runs, their artifact records and annotations into the archive at
+    ``path`` (durably), then hide each one in the registry with an ``archive`` mark."""
+    from medlang.registry.guard import refuse_registry_output
+
+    path = path.expanduser().absolute()
+    refuse_registry_output(str(path), registry.root, "--to")
+    moved, contents = Moved(), ArchiveContents()
+    states = registry.annotations_json(run_ids)
+    wanted: list[str] = []
+    for run_id in dict.fromkeys(run_ids):
+        record = registry.run_json(run_id)
+        if record is None:
+            raise RegistryError(f"no run with id {run_id!r} in {registry.root}")
+        if states[run_id].hidden == "archived":
+            moved.skipped.append(f"{run_id} (already archived)")
+            continue
+        wanted.append(run_id)
+        contents.runs.append(record)
+    seen: set[str] = set()
+    for record in contents.runs:
+        for artifact_id in record.get("artifacts") or []:
+            artifact = registry.artifact_json(artifact_id) if artifact_id not in seen else None
+            seen.add(artifact_id)
+            if artifact is not None:
+                contents.artifacts.append(artifact)
+    contents.annotations = list(_annotations_of(registry, set(wanted)))
+    if not wanted:
+        return moved
+    write_archive(path, contents, registry.root)
+    for run_id in wanted:
+        registry.mark_archived(run_id, path)
+    moved.runs, moved.artifacts = len(contents.runs), len(contents.artifacts)
+    moved.annotations = len(contents.annotations)
+    return moved
+
+
+def import_archive(registry: Registry, path: Path) -> Moved:
+    """Bring an archive's runs back: records the registry no longer has are appended
+    (artifacts first, then runs, then their annotations), and runs hidden as archived
+    are shown again. Importing twice changes nothing the second time."""
+    contents = read_archive(path.expanduser())
+    moved = Moved()
+    for artifact in contents.artifacts:
+        if registry.artifact_json(artifact["id"]) is None:
+            registry.store.append(Table.ARTIFACTS, _compact(artifact))
+            moved.artifacts += 1
+    appended: set[str] = set()
+    for run in contents.runs:
+        if registry.run_json(run["id"]) is None:
+            registry.store.append(Table.RUNS, _compact(run))
+            appended.add(run["id"])
+            moved.runs += 1
+    for annotation in contents.annotations:
+        if annotation["run_id"] in appended and annotation["op"] not in ("archive", "unarchive"):
+            registry.store.annotate(_compact(annotation))
+            moved.annotations += 1
+    states = registry.annotations_json([run["id"] for run in contents.runs])
+    for run in contents.runs:
+        if states[run["id"]].hidden == "archived":
+            registry.mark_unarchived(run["id"])
+            moved.runs += run["id"] not in appended
+        elif run["id"] not in appended:
+            moved.skipped.append(f"{run['id']} (already in the registry)")
+    return moved
+
+
+def _annotations_of(registry: Registry, run_ids: set[str]) -> Iterator[JsonObject]:
+    """The stored annotations of these runs, in log order (validated lines only)."""
+    log = registry.root / ANNOTATIONS_FILE
+    if not run_ids or not log.exists():
+        return
+    with log.open("rb") as handle:
+        for lineno, raw in enumerate(handle, start=1):
+            if not raw.strip():
+                continue
+            try:
+                codec.parse_line(ANNOTATIONS, raw.rstrip(b"\n"), log, lineno)
+            except codec.BadLineError:
+                continue  # warned about when indexed
+            annotation = codec.decode(ANNOTATIONS, raw)
+            if annotation["run_id"] in run_ids:
+                yield annotation

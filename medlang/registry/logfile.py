@@ -62,9 +62,8 @@ class LogFile:
     def _append(self, line: bytes) -> None:
         make_private_dir(self.path.parent)
         existed = self.path.exists()
-        fd = open_registry_file(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+        fd = self._open_locked()
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
             try:
                 data = line + b"\n"
                 size = os.fstat(fd).st_size
@@ -79,6 +78,55 @@ class LogFile:
             os.close(fd)
         if not existed:
             sync_dir(self.path.parent)  # make the new directory entry durable too
+
+    def _open_locked(self) -> int:
+        """The log opened for appending under its exclusive lock. If ``compact`` replaced
+        the file while this writer waited for the lock, the descriptor names the old
+        file, now unlinked: open the new one instead, or the line would be lost."""
+        while True:
+            fd = open_registry_file(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                current = os.stat(self.path, follow_symlinks=False)
+            except FileNotFoundError:
+                current = None
+            opened = os.fstat(fd)
+            if current is not None and (current.st_ino, current.st_dev) == (
+                opened.st_ino,
+                opened.st_dev,
+            ):
+                return fd
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+    @contextmanager
+    def exclusive(self) -> Iterator[int]:
+        """The log's descriptor under its writers' lock (appends wait meanwhile), for
+        ``replace_contents``; the log must exist."""
+        fd = open_registry_file(self.path, os.O_RDWR)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield fd
+        finally:
+            os.close(fd)  # releases the lock
+
+    def replace_contents(self, data: bytes) -> None:
+        """Atomically replace the log with ``data`` (call inside ``exclusive``): a new
+        file beside it, fsync'd, renamed over it, the directory fsync'd. Writers that
+        were waiting for the lock then find the new file (see ``_open_locked``)."""
+        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.compact")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+        try:
+            try:
+                _write_all(fd, data)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(temporary, self.path)
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
+        sync_dir(self.path.parent)
 
     def exists(self) -> bool:
         """Is there anything at the path (a symlink too: it is refused when opened)."""

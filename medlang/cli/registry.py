@@ -1,0 +1,87 @@
+"""``mlc registry info|compact``: the registry itself, rather than its runs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from medlang.cli.runs import _registry, _size, _user_errors
+
+
+@click.group("registry")
+def registry() -> None:
+    """Inspect or maintain the registry itself.
+
+    \b
+    Examples:
+      mlc registry info
+      mlc registry compact
+    """
+
+
+@registry.command("info")
+@click.option("--json", "as_json", is_flag=True, help="The same facts as one JSON object.")
+@click.pass_context
+@_user_errors
+def info(ctx: click.Context, as_json: bool) -> None:
+    """Where the registry is, how many runs and artifacts it holds, file sizes and
+    whether the index is up to date.
+
+    \b
+    Examples:
+      mlc registry info
+      MEDLANG_REGISTRY=/data/reg mlc registry info --json | jq .runs
+    """
+    from medlang.registry.info import describe
+
+    facts = describe(_registry(ctx))
+    if as_json:
+        click.echo(json.dumps(facts, separators=(",", ":")))
+        return
+    if not facts["exists"]:
+        click.echo(f"no registry at {facts['path']}", err=True)
+    click.echo(f"Registry: {facts['path']}{' (an archive, read-only)' if facts['archive'] else ''}")
+    runs = facts["runs"]
+    click.echo(
+        f"Runs: {runs['visible']} shown ({runs['deleted']} deleted, {runs['archived']} archived "
+        f"not shown; {runs['total']} in all)"
+    )
+    click.echo(f"Artifacts: {facts['artifacts']}")
+    for name, size in facts["files"].items():
+        click.echo(f"  {name:<20} {_size(size) if size is not None else 'absent'}")
+    index = facts["index"]
+    click.echo(f"Index: {index['state']}")
+
+
+@registry.command("compact")
+@click.pass_context
+@_user_errors
+def compact(ctx: click.Context) -> None:
+    """Rewrite the logs without the runs archived with `mlc runs archive`.
+
+    The only command that rewrites the registry: atomically (a new file, fsync'd,
+    renamed over the old one) under the writers' lock, so runs being logged at the
+    same time are never lost. Runs are removed only if the archive they were moved
+    to holds them.
+
+    \b
+    Example:
+      mlc runs archive 6a14c8a2 --to old.jsonl && mlc registry compact
+    """
+    from medlang.registry.compact import compact as compact_logs
+
+    root: Path = _registry(ctx).root
+    if root.is_file():
+        raise click.ClickException(f"{root} is an archive: nothing to compact")
+    if not root.exists():
+        click.echo(f"no registry at {root}", err=True)
+        return
+    done = compact_logs(root)
+    click.echo(
+        f"Removed {done.runs} archived run(s), {done.artifacts} artifact record(s) and "
+        f"{done.annotations} annotation(s); {_size(done.bytes_before)} -> "
+        f"{_size(done.bytes_after)}",
+        err=True,
+    )

@@ -1,0 +1,80 @@
+"""What ``mlc registry info`` reports: path, counts, file sizes, index state."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import TYPE_CHECKING, Any
+
+from medlang.registry.paths import ANNOTATIONS_FILE, ARTIFACTS_FILE, INDEX_FILE, RUNS_FILE
+
+if TYPE_CHECKING:
+    from medlang.registry.store import Registry
+
+FILES = (RUNS_FILE, ARTIFACTS_FILE, ANNOTATIONS_FILE, INDEX_FILE)
+
+
+def describe(registry: Registry) -> dict[str, Any]:
+    root = registry.root
+    archive = root.is_file()
+    exists = root.exists()
+    index_before = _index_state(root) if exists and not archive else "absent"
+    hidden = registry.hidden_runs() if exists else {}
+    total = registry.count_runs(include_hidden=True) if exists else 0
+    archived = sum(1 for reason in hidden.values() if reason == "archived")
+    files = {} if archive else {name: _size(root / name) for name in FILES}
+    if not archive:
+        for suffix in ("-wal", "-shm"):
+            if (root / f"{INDEX_FILE}{suffix}").exists():
+                files[f"{INDEX_FILE}{suffix}"] = _size(root / f"{INDEX_FILE}{suffix}")
+    deleted = sum(1 for reason in hidden.values() if reason == "deleted")
+    return {
+        "path": str(root),
+        "exists": exists,
+        "archive": archive,
+        "runs": {
+            "total": total,
+            "visible": registry.count_runs() if exists else 0,
+            "deleted": deleted,
+            "archived": archived,
+        },
+        "artifacts": registry.count_artifacts() if exists else 0,
+        "files": files,
+        "index": {"state": index_before},
+    }
+
+
+def _size(path) -> int | None:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None
+
+
+def _index_state(root) -> str:
+    """How the index stood before this command looked (reading brings it up to date)."""
+    path = root / INDEX_FILE
+    if not path.exists():
+        return "absent (built on the next read)"
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error as error:
+        return f"unreadable ({error}; rebuilt on the next read)"
+    try:
+        rows = dict(conn.execute("SELECT tbl, seen FROM meta").fetchall())
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+    except sqlite3.Error as error:
+        return f"unreadable ({error}; rebuilt on the next read)"
+    finally:
+        conn.close()
+    behind = []
+    for table, name in (
+        ("runs", RUNS_FILE),
+        ("artifacts", ARTIFACTS_FILE),
+        ("annotations", ANNOTATIONS_FILE),
+    ):
+        size = _size(root / name) or 0
+        if rows.get(table, 0) != size:
+            behind.append(f"{name} {abs(size - rows.get(table, 0))} bytes")
+    if behind:
+        return f"schema {version}, behind: {', '.join(behind)} (caught up on the next read)"
+    return f"schema {version}, up to date"
