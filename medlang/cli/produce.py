@@ -179,7 +179,7 @@ def producer(name: str, *, configs: tuple[str, ...] = (), outs: tuple[str, ...] 
 
                     Registry(request.registry_root).check_writable()  # before any work
             except RegistryError as error:
-                raise click.ClickException(str(error)) from None
+                raise click.ClickException(f"run not logged: {error}") from None
             try:
                 produced = command(request, **options)
             except EvidenceError as error:

@@ -40,6 +40,7 @@ class Request:
         replayed output can be byte-identical)."""
         original = getattr(self.replay, "original_paths", {}).get(str(path))
         return original if original is not None else str(path)
+
     # --set KEY=VALUE (and --seed), checked against the command's config model
     overrides: dict[str, str] = field(default_factory=dict)
     # how the user spelled an option that has older aliases ("--out" -> "--out-model"),

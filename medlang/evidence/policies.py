@@ -29,9 +29,9 @@ from medlang.evidence.configs import (
 )
 from medlang.evidence.discovery import LoadedProgram, sha256_of
 from medlang.evidence.errors import EvidenceError
-from medlang.evidence.recording import Recording
 from medlang.evidence.overrides import apply as apply_overrides
 from medlang.evidence.overrides import for_section as overrides_for_section
+from medlang.evidence.recording import Recording
 
 POLICY_FORMAT = "medlang-rl-policy/1"
 TRAIN, EVAL = "train-policy-rl", "eval-policy-rl"
@@ -223,7 +223,9 @@ def eval_policy_rl(
         raise EvidenceError(f"{policy_path}: field 'q_table': shape {table.shape} does not fit")
     verify_input(env_file, "policy", policy_sha, policy_path)
     inputs = (loaded.module_path, env_file.path, policy_path)
-    out_report = check_output_path(out_report, request.option("--out"), inputs, request.registry_root)
+    out_report = check_output_path(
+        out_report, request.option("--out"), inputs, request.registry_root
+    )
     inputs = {
         "evidence_program": loaded.record(),
         "policy": file_input(policy_path, policy_sha),
