@@ -166,6 +166,13 @@ class Registry:
     def restore_run(self, run_id: str) -> None:
         self._annotate(run_id, "restore")
 
+    def mark_archived(self, run_id: str, archive: Path) -> None:
+        """Hide a run copied into ``archive`` (see ``archive.archive_runs``)."""
+        self._annotate(run_id, "archive", archive=str(archive))
+
+    def mark_unarchived(self, run_id: str) -> None:
+        self._annotate(run_id, "unarchive")
+
     def _annotate(self, run_id: str, op: str, **fields: object) -> None:
         from medlang.registry import codec
         from medlang.registry.ids import new_id
