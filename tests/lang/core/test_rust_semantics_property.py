@@ -8,7 +8,8 @@ parses) and is evaluated twice: by the interpreter, and by the reference below,
 written from Rust's documentation and independent of the interpreter's code:
 
 - f64 arithmetic is IEEE 754 (numpy's float64 for ``/`` and ``%``, which Rust
-  defines as C's ``fmod``); ``powf`` is C's ``pow`` (numpy's ``power``);
+  defines as C's ``fmod``); ``exp``, ``ln``, ``powf`` and ``hypot`` are the C
+  library's ``exp``, ``log``, ``pow``, ``hypot`` (called through ctypes), as in Rust;
 - ``f64::round`` rounds halves away from zero, computed on the exact decimal value;
 - ``f64::min``/``max`` ignore a NaN argument; ``clamp`` panics on bounds out of
   order or NaN;
@@ -21,6 +22,8 @@ reference must be a runtime error of the same kind in MedLang.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import math
 import random
 from decimal import ROUND_HALF_UP, Decimal, localcontext
@@ -60,6 +63,20 @@ FLOAT_LEAVES = [
 ]
 
 
+def _libm() -> ctypes.CDLL:
+    """The C library's maths, which Rust's f64::exp/ln/powf/hypot call: it never
+    raises, it returns IEEE results (numpy's own exp and pow differ in the last bit)."""
+    library = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6")
+    for name, arity in (("exp", 1), ("log", 1), ("pow", 2), ("hypot", 2)):
+        function = getattr(library, name)
+        function.restype = ctypes.c_double
+        function.argtypes = [ctypes.c_double] * arity
+    return library
+
+
+LIBM = _libm()
+
+
 class Panic(Exception):
     """The reference's stand-in for a Rust panic; ``kind`` is what MedLang must say."""
 
@@ -70,6 +87,7 @@ class Panic(Exception):
 
 # ---- expression trees ---------------------------------------------------------------
 # A tree is a tuple: ("int", v) | ("float", text) | ("neg", t, x) | ("bin", t, op, a, b)
+# | ("if", t, comparison, a, b, then, else)
 # | ("call", t, name, *args), where t is "Int" or "Float", the tree's type. Trees come
 # from a seeded generator (Hypothesis spent 2/3 of the time drawing 5,000 trees):
 # every run tests the same programs, and a failure names its seed and expression.
@@ -93,6 +111,11 @@ def generate(rng: random.Random, t: str, depth: int) -> tuple:
         return ("bin", t, op, generate(rng, t, depth - 1), generate(rng, t, depth - 1))
     if roll < 0.65:
         return ("neg", t, generate(rng, t, depth - 1))
+    if roll < 0.72:  # `if a < b { x } else { y }`: comparisons, NaN's included
+        compared = rng.choice(["Int", "Float"])
+        sides = (generate(rng, compared, depth - 1), generate(rng, compared, depth - 1))
+        branches = (generate(rng, t, depth - 1), generate(rng, t, depth - 1))
+        return ("if", t, rng.choice(["<", "<=", ">", ">=", "==", "!="]), *sides, *branches)
     calls = INT_CALLS if t == "Int" else FLOAT_CALLS
     name = rng.choice(list(calls))
     if name == "pow" and t == "Int":  # small exponents, so not every pow overflows
@@ -111,6 +134,10 @@ def render(tree: tuple) -> str:
         return tree[1]
     if kind == "neg":
         return f"(-{render(tree[2])})"
+    if kind == "if":
+        _, _, op, left, right, then, otherwise = tree
+        condition = f"{render(left)} {op} {render(right)}"
+        return f"(if {condition} {{ {render(then)} }} else {{ {render(otherwise)} }})"
     if kind == "bin":
         return f"({render(tree[3])} {tree[2]} {render(tree[4])})"
     return f"{tree[2]}({', '.join(render(arg) for arg in tree[3:])})"
@@ -133,6 +160,11 @@ def reference(tree: tuple):
         return tree[1]
     if kind == "float":
         return _f64(tree[1])
+    if kind == "if":  # IEEE comparisons: every one involving NaN is false but !=
+        _, _, op, left, right, then, otherwise = tree
+        a, b = reference(left), reference(right)
+        holds = {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b, "==": a == b, "!=": a != b}
+        return reference(then if holds[op] else otherwise)  # only the branch taken runs
     if kind == "neg":
         value = reference(tree[2])
         return _i64(-value) if tree[1] == "Int" else -value
@@ -200,10 +232,10 @@ def _float_call(name: str, args: list) -> float:
             return math.fabs(x)
         if name == "signum":
             return x if math.isnan(x) else math.copysign(1.0, x)
-        if name == "exp":  # the C library's exp, as Rust's std calls (numpy's differs)
-            return math.inf if x > 709.79 else math.exp(x)
+        if name == "exp":
+            return LIBM.exp(x)
         if name == "ln":
-            return -math.inf if x == 0 else math.nan if not x >= 0 else math.log(x)
+            return LIBM.log(x)
         if name in ("min", "max"):
             a, b = args
             if math.isnan(a) or math.isnan(b):
@@ -213,9 +245,9 @@ def _float_call(name: str, args: list) -> float:
                 return a
             return min(a, b) if name == "min" else max(a, b)
         if name == "pow":
-            return float(np.power(np.float64(args[0]), np.float64(args[1])))
+            return LIBM.pow(*args)
         if name == "hypot":
-            return math.hypot(*args)
+            return LIBM.hypot(*args)
         if name == "clamp":
             x, lo, hi = args
             if not lo <= hi:
