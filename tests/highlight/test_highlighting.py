@@ -145,3 +145,15 @@ def test_the_textmate_grammar_knows_every_builtin() -> None:
     names = set(re.search(r"\(\?:(.*?)\)", rule).group(1).split("|"))
     assert names == set(BUILTINS), "regenerate the builtins pattern of the grammar"
     assert GRAMMAR["scopeName"] == "source.medlang" and "medlang" in GRAMMAR["fileTypes"]
+
+
+def test_the_reference_renders_to_html_with_highlighted_medlang(tmp_path: Path) -> None:
+    from medlang.highlight.reference import main
+
+    out = tmp_path / "language.html"
+    assert main([str(ROOT / "docs" / "language.md"), "-o", str(out)]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert page.count('<div class="highlight">') == REFERENCE.count("```medlang")
+    assert '<span class="k">fn</span>' in page and '<span class="nb">println</span>' in page
+    assert '<span class="err">' not in page
+    assert "<table>" in page and "<td><code>exp</code></td>" in page

@@ -1,0 +1,5 @@
+import sys
+
+from medlang.highlight.reference import main
+
+sys.exit(main())
