@@ -28,7 +28,13 @@ from medlang.resources import examples_dir
     help="Where to put the demo's files and registry (default: a new temporary directory).",
 )
 def demo(work_dir: Path | None) -> None:
-    """Run a short tour: surrogate, hybrid trial, registry, reproduction, MedLang analysis."""
+    """Run a short tour: surrogate, hybrid trial, registry, reproduction, MedLang analysis.
+
+    \b
+    Examples:
+      mlc demo                      # in a new temporary directory, its own registry
+      mlc demo --dir ./tour         # keep the files to look at afterwards
+    """
     work_dir = _prepare(work_dir)
     registry = work_dir / "registry"
     project = work_dir / "oncology"

@@ -62,6 +62,11 @@ def run_command(
     The program's registry functions (med.registry) read the registry given by
     --registry, $MEDLANG_REGISTRY or the default. A function that returns a
     value other than Unit has it printed.
+
+    \b
+    Examples:
+      mlc run examples/best_surrogate.medlang
+      mlc run examples/compare_hybrid_runs.medlang --fn compare_hybrid_runs
     """
     if log or backend or config or out:  # an evidence program: see medlang.evidence.run_entry
         from medlang.evidence.run_entry import run_and_log
