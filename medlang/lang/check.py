@@ -22,6 +22,7 @@ from medlang.lang.types import (
     ANY,
     GENERICS,
     PRIMITIVES,
+    SHADOWABLE,
     STRING,
     UNIT,
     EnumType,
@@ -105,7 +106,8 @@ class ModuleScope:
             return self._generic(written)
         if args:
             self.error(written.span, f"type '{name}' takes no type arguments")
-        if name in PRIMITIVES:
+        shadowed = name in SHADOWABLE and (name in self._pending_aliases or name in self.types)
+        if name in PRIMITIVES and not shadowed:
             return PRIMITIVES[name]
         if name in self._pending_aliases:
             return self._resolve_alias(name)
@@ -209,7 +211,7 @@ def _declare(scope: ModuleScope) -> None:
                 f"'{item.name}' is already defined at line {first.line}",
             )
             continue
-        if kind != "fn" and item.name in PRIMITIVES | GENERICS:
+        if kind != "fn" and item.name in PRIMITIVES | GENERICS and item.name not in SHADOWABLE:
             scope.error(item.name_span, f"cannot redefine the built-in type '{item.name}'")
             continue
         scope.declared[item.name] = (kind, item.name_span)

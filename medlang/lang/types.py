@@ -129,6 +129,9 @@ RNG = Prim("Rng")  # a seeded random generator (the one value with identity)
 JSON = Prim("Json")  # Null | Bool | Int | Float | Str | Array | Object (medlang.lang.json)
 
 PRIMITIVES = {t.name: t for t in (INT, FLOAT, BOOL, STRING, UNIT, TIMESTAMP, RNG, JSON)}
+# Built-in types added after programs were written and logged: a program that
+# declares (or imports) its own type of the same name keeps it, so it still checks.
+SHADOWABLE = frozenset({"Timestamp", "Rng", "Json"})
 GENERICS = {"Vector": 1, "Option": 1, "Map": 2}
 
 

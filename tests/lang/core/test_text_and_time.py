@@ -96,3 +96,22 @@ def test_timestamp_is_a_type_that_sorts_and_is_checked(lang: Lang) -> None:
     assert out == "2026-03-01T00:00:00.000000Z\n"
     [(_, _, message)] = lang.messages('fn main() {\n  let x = duration_s("a", "b");\n}\n')
     assert message == "duration_s expects Timestamp, got String"
+
+
+def test_programs_that_declare_the_new_type_names_keep_checking(lang: Lang) -> None:
+    # Timestamp, Json and Rng became built-in types after programs were logged;
+    # a program's own declaration of such a name wins, so old programs still run.
+    out = lang.run(
+        """
+        type Timestamp = String;
+        enum Json { A; B; }
+        type Rng = { seed: Int };
+        fn label(t: Timestamp, j: Json, r: Rng) -> String {
+          match j { Json::A => t + to_string(r.seed), Json::B => "b" }
+        }
+        fn main() {
+          println("{}", label("t", Json::A, { seed = 7 }));
+        }
+        """
+    )
+    assert out == "t7\n"
