@@ -16,7 +16,12 @@ from medlang.cli.runs import (
 
 
 @click.command("archive")
-@click.argument("run_ids", metavar="ID...", nargs=-1, shell_complete=_complete_run_id)
+@click.argument("run_ids", metavar="[ID]...", nargs=-1, shell_complete=_complete_run_id)
+@click.option(
+    "--where",
+    metavar="EXPR",
+    help="Archive every run this query selects (the language of `mlc runs list --where`).",
+)
 @click.option(
     "--to",
     "archive",
@@ -27,7 +32,9 @@ from medlang.cli.runs import (
 )
 @click.pass_context
 @_user_errors
-def archive_runs(ctx: click.Context, run_ids: tuple[str, ...], archive: Path) -> None:
+def archive_runs(
+    ctx: click.Context, run_ids: tuple[str, ...], where: str | None, archive: Path
+) -> None:
     """Move runs (with their artifact records, tags and notes) to an archive file.
 
     The runs are copied to the archive (durably) and hidden in the registry; only
@@ -37,14 +44,20 @@ def archive_runs(ctx: click.Context, run_ids: tuple[str, ...], archive: Path) ->
     \b
     Examples:
       mlc runs archive 6a14c8a2 9b08923d --to archive/2026-q1.jsonl
+      mlc runs archive --where "started_at < '2026-01-01'" --to archive/2025.jsonl
       mlc --registry archive/2026-q1.jsonl runs list
     """
     from medlang.registry.archive import archive_runs as archive_them
 
-    if not run_ids:
-        raise InputError("give the ids of the runs to archive")
+    if not run_ids and where is None:
+        raise InputError("give the ids of the runs to archive, or --where EXPR")
     registry = _registry_with_runs(ctx)
     full_ids = [_find_run(registry, run_id)["id"] for run_id in run_ids]
+    if where is not None:
+        full_ids += _selected(registry, where)
+    if not full_ids:
+        click.echo("No runs match; nothing archived", err=True)
+        return
     moved = archive_them(registry, full_ids, archive)
     for skipped in moved.skipped:
         click.echo(f"Skipped {skipped}", err=True)
@@ -81,3 +94,14 @@ def import_runs(ctx: click.Context, archive: Path) -> None:
         f"Imported {moved.runs} run(s) and {moved.artifacts} artifact record(s) from {archive}",
         err=True,
     )
+
+
+def _selected(registry, where: str) -> list[str]:
+    """The ids of the (visible) runs the query selects; a bad query is one error."""
+    from medlang.cli.listing import QueryOptionError  # the caret diagnostic, as list shows it
+    from medlang.query.errors import QueryError
+
+    try:
+        return [record["id"] for record in registry.iter_runs(where)]
+    except QueryError as error:
+        raise QueryOptionError(str(error)) from None

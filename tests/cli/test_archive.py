@@ -153,3 +153,21 @@ def test_compaction_never_loses_a_line_a_concurrent_writer_appended(registry, tm
     assert len(ids) == len(set(ids)) == len(expected) + 2  # + runs 1 and 4
     assert fixed_id(2) not in ids and fixed_id(3) not in ids
     assert Registry(registry.root).count_runs() == len(ids)
+
+
+def test_archive_where_selects_with_the_query_language(registry, tmp_path):
+    archive = tmp_path / "q.jsonl"
+    registry.tag_run(fixed_id(4), {"paper": "fig3"})
+    result = mlc(
+        registry.root, "runs", "archive", "--where", "tags.paper = 'fig3'", "--to", str(archive)
+    )
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == f"Archived 2 run(s) and 2 artifact record(s) to {archive}\n"
+    assert listed_ids(registry.root) == [fixed_id(3), fixed_id(2)]
+    assert sorted(listed_ids(archive)) == [fixed_id(1), fixed_id(4)]
+    bad = mlc(registry.root, "runs", "archive", "--where", "tags.paper = ", "--to", str(archive))
+    assert bad.exit_code == 2 and bad.stdout == ""
+    nothing = mlc(
+        registry.root, "runs", "archive", "--where", "kind = RLEval", "--to", str(archive)
+    )
+    assert (nothing.exit_code, nothing.stderr) == (0, "No runs match; nothing archived\n")
