@@ -17,6 +17,7 @@ from typing import Any
 
 import click
 
+from medlang.cli.completion import complete_field
 from medlang.cli.runs import (
     InputError,
     _compact,
@@ -57,6 +58,7 @@ def _query_options(command: Callable) -> Callable:
         click.option(
             "--where",
             metavar="EXPR",
+            shell_complete=complete_field,
             help="Only records matching the query, e.g. "
             '"kind = SurrogateEval and (metrics.rmse < 0.05 or metrics.r_squared > 0.99)" '
             "(see docs/query.md).",
@@ -65,6 +67,7 @@ def _query_options(command: Callable) -> Callable:
             "--order-by",
             "order_by",
             metavar="FIELD",
+            shell_complete=complete_field,
             multiple=True,
             help="Order by this field (repeat, or separate with commas, for several keys; "
             "'FIELD desc' for one key descending). Default: newest first.",
@@ -73,6 +76,7 @@ def _query_options(command: Callable) -> Callable:
         click.option(
             "--columns",
             metavar="FIELDS",
+            shell_complete=complete_field,
             help="Comma-separated fields to show, e.g. id,kind,metrics.rmse,config.seed.",
         ),
         click.option(
