@@ -28,6 +28,7 @@ _LAZY_COMMANDS: dict[str, str] = {
     "run": "medlang.cli.lang:run_command",
     "check": "medlang.cli.lang:check_command",
     "demo": "medlang.cli.demo:demo",
+    "gc": "medlang.cli.replay:gc",
     "run-evidence": "medlang.cli.produce:run_evidence",
     "run-evidence-hybrid": "medlang.cli.produce:run_evidence_hybrid",
     "train-surrogate": "medlang.cli.produce:train_surrogate",

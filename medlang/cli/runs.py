@@ -186,6 +186,13 @@ _LAZY_RUNS_COMMANDS = {
     "restore": "medlang.cli.annotate:restore_run",
     "archive": "medlang.cli.archive:archive_runs",
     "import": "medlang.cli.archive:import_runs",
+    "replay": "medlang.cli.replay:replay",
+    "verify": "medlang.cli.replay:verify_run",
+}
+_LAZY_ARTIFACTS_COMMANDS = {
+    "list": "medlang.cli.listing:list_artifacts",
+    "verify": "medlang.cli.replay:verify_artifacts",
+    "get": "medlang.cli.replay:get_artifact",
 }
 
 
@@ -341,7 +348,7 @@ def _run_row(record: JsonObject, verbose: bool, hidden: str | None = None) -> li
 # --- mlc artifacts -----------------------------------------------------------
 
 
-@click.group(cls=LazyGroup, lazy_commands={"list": "medlang.cli.listing:list_artifacts"})
+@click.group(cls=LazyGroup, lazy_commands=_LAZY_ARTIFACTS_COMMANDS)
 def artifacts() -> None:
     """Query the artifacts (result files, models, policies, reports) in the registry.
 

@@ -44,7 +44,6 @@ from medlang.registry.model import (
     new_id,
     utc_now,
 )
-from medlang.registry.objects import is_sha256
 from medlang.registry.redact import redact, redact_argv
 from medlang.registry.store import Registry
 
@@ -104,12 +103,16 @@ class RunLogger:
         a ``RegistryError``: the run read other bytes than it would record."""
         if not self.store_files:
             return
-        for label, path, recorded in input_files(config.get("inputs")):
-            stored = self.registry.store_file(path)
-            if stored != recorded:
+        from medlang.registry.inputs import input_files
+
+        for recorded in input_files(config):
+            if recorded.path is None:
+                continue
+            stored = self.registry.store_file(recorded.path)
+            if stored != recorded.sha256:
                 raise RegistryError(
-                    f"{path}: input {label} changed while the run was running "
-                    f"(read {recorded[:12]}, now {stored[:12]}); the run was not logged"
+                    f"{recorded.path}: input {recorded.role} changed while the run was running"
+                    f" (read {recorded.sha256[:12]}, now {stored[:12]}); the run was not logged"
                 )
 
     def log_run(
@@ -333,27 +336,6 @@ def environment(registry: Registry | None = None) -> JsonObject:
 
         env["packages"] = store_environment_lock(registry)
     return env
-
-
-def input_files(inputs: Any) -> Iterator[tuple[str, str, str]]:
-    """``(label, path, sha256)`` of every file a recorded ``config["inputs"]`` names:
-    each ``{"path"|"module_path": ..., "sha256": ...}`` entry and the user modules an
-    evidence program imports (``imports``). Anything else is skipped."""
-    if not isinstance(inputs, dict):
-        return
-    for key, value in inputs.items():
-        if not isinstance(value, dict):
-            continue
-        path = value.get("path") or value.get("module_path")
-        if isinstance(path, str) and is_sha256(value.get("sha256")):
-            yield str(key), path, value["sha256"]
-        imports = value.get("imports")
-        for module in imports if isinstance(imports, list) else []:
-            if not isinstance(module, dict) or not isinstance(module.get("path"), str):
-                continue
-            if is_sha256(module.get("sha256")):
-                name = module.get("module", "?")
-                yield f"{key}.imports.{name}", module["path"], module["sha256"]
 
 
 def _json_object(value: Any, what: str) -> JsonObject:

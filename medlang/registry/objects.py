@@ -113,6 +113,9 @@ class ObjectDir:
                 raise too_large(source, size, max_bytes)
             sha256, _ = hash_stream(handle)
             if self.has(sha256):
+                # used again now: `mlc gc` must not take it while this run commits
+                with contextlib.suppress(OSError):
+                    os.utime(self.path_of(sha256))
                 return StoredObject(sha256, size, added=False)
             handle.seek(0)
             try:
