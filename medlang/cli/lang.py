@@ -38,7 +38,18 @@ import click
     help="Evidence backend (default: an exported --config's, else the program's).",
 )
 @click.option("--config", type=click.Path(dir_okay=False, path_type=Path), help="Evidence config.")
-@click.option("--out", type=click.Path(), help="Evidence result.")  # text: keeps a trailing "/"
+# --out stays text: a trailing "/" must reach the output check
+@click.option("--out", type=click.Path(), help="Evidence result (-: stdout).")
+@click.option(
+    "--seed", type=click.IntRange(min=0), help="Seed of the virtual population (recorded)."
+)
+@click.option(
+    "--set",
+    "settings",
+    metavar="KEY=VALUE",
+    multiple=True,
+    help="Override one evidence config value (see `mlc config-schema run-evidence`).",
+)
 @click.option(
     "--quiet",
     "-q",
@@ -55,6 +66,8 @@ def run_command(
     backend,
     config,
     out,
+    seed: int | None,
+    settings: tuple[str, ...],
     quiet: bool,
 ) -> None:
     """Check FILE, then run its `main` function (or --fn NAME).
@@ -68,11 +81,23 @@ def run_command(
       mlc run examples/best_surrogate.medlang
       mlc run examples/compare_hybrid_runs.medlang --fn compare_hybrid_runs
     """
-    if log or backend or config or out:  # an evidence program: see medlang.evidence.run_entry
+    evidence = log or backend or config or out or seed is not None or settings
+    if evidence:  # an evidence program: see medlang.evidence.run_entry
+        from medlang.cli.produce import evidence_overrides
         from medlang.evidence.run_entry import run_and_log
 
+        overrides = evidence_overrides("run-evidence", settings, seed, out=out, log=log)
         return run_and_log(
-            app.registry_root, file, fn_name, backend, config, out, log, quiet, store=not no_store
+            app.registry_root,
+            file,
+            fn_name,
+            backend,
+            config,
+            out,
+            log,
+            quiet,
+            store=not no_store,
+            overrides=overrides,
         )
     try:
         value = run_program(file, fn_name, registry_root=app.registry_root)

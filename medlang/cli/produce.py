@@ -153,15 +153,7 @@ def producer(name: str, *, configs: tuple[str, ...] = (), outs: tuple[str, ...] 
             _merge_alias(options, "config", configs, required=False, spelled=spelled)
             _merge_alias(options, "out", outs, required=True, spelled=spelled)
             to_stdout = options.get("out") == "-"
-            if to_stdout and log:
-                raise click.UsageError(
-                    "--out - cannot be combined with --log: a logged run records its output "
-                    "file (name a file)"
-                )
-            try:
-                overrides = _overrides(name, settings, seed)
-            except EvidenceError as error:
-                raise click.UsageError(str(error)) from None
+            overrides = evidence_overrides(name, settings, seed, out=options.get("out"), log=log)
             request = Request(
                 evidence_program=evidence_program,
                 file=file,
@@ -193,15 +185,27 @@ def producer(name: str, *, configs: tuple[str, ...] = (), outs: tuple[str, ...] 
     return decorate
 
 
-def _overrides(command: str, settings: tuple[str, ...], seed: int | None) -> dict[str, str]:
-    """--set pairs and --seed as one dict of config keys, checked before any work."""
+def evidence_overrides(
+    command: str, settings: tuple[str, ...], seed: int | None, *, out: object, log: bool
+) -> dict[str, str]:
+    """--set pairs and --seed as one dict of config keys, checked before any work
+    (a usage error otherwise); also refuses --out - with --log."""
     from medlang.evidence.configs import CONFIG_MODELS, SEED_KEYS
+    from medlang.evidence.errors import EvidenceError
     from medlang.evidence.overrides import check_keys, parse_overrides
 
-    overrides = parse_overrides(settings)
-    if seed is not None:
-        overrides[SEED_KEYS[command]] = str(seed)
-    check_keys(CONFIG_MODELS[command], overrides, command)
+    if out == "-" and log:
+        raise click.UsageError(
+            "--out - cannot be combined with --log: a logged run records its output "
+            "file (name a file)"
+        )
+    try:
+        overrides = parse_overrides(settings)
+        if seed is not None:
+            overrides[SEED_KEYS[command]] = str(seed)
+        check_keys(CONFIG_MODELS[command], overrides, command)
+    except EvidenceError as error:
+        raise click.UsageError(str(error)) from None
     return overrides
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from medlang.cli.runs import _registry, _size, _user_errors
+from medlang.registry.errors import note
 
 
 @click.group("registry")
@@ -41,7 +42,7 @@ def info(ctx: click.Context, as_json: bool) -> None:
         click.echo(json.dumps(facts, separators=(",", ":")))
         return
     if not facts["exists"]:
-        click.echo(f"no registry at {facts['path']}", err=True)
+        note(f"no registry at {facts['path']}")
     click.echo(f"Registry: {facts['path']}{' (an archive, read-only)' if facts['archive'] else ''}")
     runs = facts["runs"]
     click.echo(
@@ -76,7 +77,7 @@ def compact(ctx: click.Context) -> None:
     if root.is_file():
         raise click.ClickException(f"{root} is an archive: nothing to compact")
     if not root.exists():
-        click.echo(f"no registry at {root}", err=True)
+        note(f"no registry at {root}")
         return
     done = compact_logs(root)
     click.echo(

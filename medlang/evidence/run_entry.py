@@ -54,6 +54,7 @@ def run_and_log(
     log: bool,
     quiet: bool = False,
     store: bool = True,
+    overrides: dict[str, str] | None = None,
 ) -> None:
     """The work behind ``mlc run --log``; prints like the producing commands."""
     from medlang.cli.produce import report
@@ -69,7 +70,14 @@ def run_and_log(
             raise EvidenceError(f"{file}: no such file")
         function = entry_function(file, fn_name)
         request = Request(
-            function, file, Path.cwd(), registry_root, log=log, quiet=quiet, store=store
+            function,
+            file,
+            Path.cwd(),
+            registry_root,
+            log=log,
+            quiet=quiet,
+            store=store,
+            overrides=overrides or {},
         )
         loaded = load_evidence_program(function, file, Path.cwd(), registry_root)
         if out is None:
@@ -80,4 +88,4 @@ def run_and_log(
         raise click.ClickException(str(error)) from None
     except RegistryError as error:  # outputs are written; only logging failed
         raise click.ClickException(f"run not logged: {error}") from None
-    report(produced, quiet)
+    report(produced, quiet, to_stderr=str(out) == "-")

@@ -184,3 +184,15 @@ def test_every_producer_documents_the_common_options_and_an_example(command):
     assert "Examples:" in result.stdout or "Example:" in result.stdout
     for old in ("--hybrid-config", "--out-model", "--eval-config", "--out-policy"):
         assert old not in result.stdout  # hidden aliases
+
+
+def test_mlc_run_log_takes_seed_and_set_too(project, monkeypatch):
+    monkeypatch.chdir(project.root)
+    program = project.path("small_evidence.medlang")
+    args = ("run", program, "--log", "--backend", "mechanistic", "--out", project.path("r.json"))
+    result = project.mlc(*args, "--seed", "17", "--set", "audit_seed=3")
+    (run,) = project.runs()
+    assert (run.config["seed"], run.config["audit_seed"]) == (17, 3)
+    assert "Logged run:" in result.stdout
+    refused = project.mlc(*args, "--set", "sed=1", expect=2)
+    assert "did you mean 'seed'?" in refused.stderr
