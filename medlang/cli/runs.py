@@ -178,6 +178,7 @@ def _id_argument(what: str) -> Callable[[F], F]:
 # Subcommands that live in modules of their own, imported when invoked.
 _LAZY_RUNS_COMMANDS = {
     "list": "medlang.cli.listing:list_runs",
+    "compare": "medlang.cli.compare:compare",
     "lineage": "medlang.cli.provenance:lineage",
     "export": "medlang.cli.provenance:export",
     "tag": "medlang.cli.annotate:tag_run",
@@ -205,6 +206,8 @@ def runs() -> None:
       mlc runs list --kind EvidenceHybrid -n 5 -v
       mlc runs list --json | jq .metrics
       mlc runs show 6a14c8a2
+      mlc runs list --where 'metrics.rmse < 0.05' --order-by metrics.rmse
+      mlc runs compare 6a14c8a2 7b3f1c2d
       mlc runs export-config 6a14c8a2 --out rerun/config.json
       mlc runs tag 6a14c8a2 paper=fig3
       mlc runs lineage 6a14c8a2 --dot | dot -Tsvg > lineage.svg

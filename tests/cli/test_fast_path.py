@@ -55,6 +55,7 @@ def test_runs_commands_do_not_import_heavy_modules(tmp_path):
         "runs list --order-by metrics.score,config.seed --desc --columns id,metrics.score",
         "runs list --since 7d --format csv -n 0",
         "artifacts list --order-by size_bytes --format jsonl",
+        f"runs compare {fixed_id(1)} {deleted} --json",
         f"runs show {fixed_id(1)}",
         f"runs show {fixed_id(1)[:8]}",
         "artifacts list",
