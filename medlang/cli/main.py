@@ -51,7 +51,7 @@ class App:
     def registry(self):  # -> medlang.registry.store.Registry (imported lazily)
         from medlang.registry.store import Registry
 
-        return Registry(self.registry_root)
+        return Registry.open(self.registry_root)  # a directory, or an archive (read-only)
 
 
 class LazyGroup(click.Group):
