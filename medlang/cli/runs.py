@@ -446,7 +446,8 @@ def _redacted_keys(value: object, prefix: str = "") -> list[str]:
         found = []
         for key, item in value.items():
             name = f"{prefix}.{key}" if prefix else str(key)
-            found += [name] if item == REDACTED else _redacted_keys(item, name)
+            hidden = isinstance(item, str) and REDACTED in item  # whole value or a part
+            found += [name] if hidden else _redacted_keys(item, name)
         return found
     if isinstance(value, list):
         nested = (_redacted_keys(item, f"{prefix}[{i}]") for i, item in enumerate(value))

@@ -44,7 +44,7 @@ from medlang.registry.model import (
     new_id,
     utc_now,
 )
-from medlang.registry.redact import redact, redact_argv
+from medlang.registry.redact import redact_argv
 from medlang.registry.store import Registry
 
 # An artifact to log with a run: a ready record, or (kind, path[, metadata]).
@@ -148,8 +148,8 @@ class RunLogger:
         run_id = new_id()
         self.store_inputs(config)
         records = [
-            _redacted(artifact_record(spec, self.registry if self.store_files else None))
-            for spec in artifacts
+            artifact_record(spec, self.registry if self.store_files else None)
+            for spec in artifacts  # the registry redacts every record it is given
         ]
         records = [
             record if record.run_id else record.model_copy(update={"run_id": run_id})
@@ -166,7 +166,7 @@ class RunLogger:
             evidence_program=self.evidence_program,
             git_commit=self.git_commit,
             git_dirty=self.git_dirty,
-            config=redact(_json_object(config, "config")),
+            config=_json_object(config, "config"),
             metrics=_json_object(metrics, "metrics"),
             artifacts=[record.id for record in records],
             env=environment(self.registry),
@@ -259,14 +259,6 @@ def artifact_record(spec: ArtifactSpec, registry: Registry | None = None) -> Art
         metadata=metadata,
         sha256=sha256,
         size_bytes=size,
-    )
-
-
-def _redacted(record: ArtifactRecord) -> ArtifactRecord:
-    """The record with secret-looking keys of its metadata hidden, like a run's config."""
-    metadata = redact(record.metadata)
-    return (
-        record if metadata == record.metadata else record.model_copy(update={"metadata": metadata})
     )
 
 

@@ -78,20 +78,23 @@ class Registry:
 
     def _log(self, table: Table, record: object, expected: str) -> str:
         from medlang.registry import codec
+        from medlang.registry.redact import redact_record
 
         model = codec.model_for(table)
         if not isinstance(record, model):
             raise TypeError(f"expected a {expected}, got {type(record).__name__}")
-        self.store.append(table, codec.encode(record))
+        # Secrets are hidden here, where every record passes: no caller can skip it.
+        self.store.append(table, codec.encode(redact_record(record)))
         return record.id
 
     def check_writable(self) -> None:
         """``RegistryError`` now if runs could not be logged here (a read-only
         directory or log, a file where the directory should be): producers call this
-        before any work, so a doomed run fails in milliseconds. Then the store is
-        asked too (e.g. an unsafe directory the JSONL store refuses to write)."""
+        before any work, so a doomed run fails in milliseconds. The store is asked
+        first (e.g. an unsafe directory the JSONL store refuses to write)."""
         from medlang.registry.logfile import make_private_dir
         from medlang.registry.paths import ARTIFACTS_FILE, RUNS_FILE
+        from medlang.registry.safe_files import open_registry_file
 
         check = getattr(self.store, "check_writable", None)
         if check is not None:  # the backend's own checks (an unsafe directory ...)
@@ -104,8 +107,8 @@ class Registry:
                 raise NotADirectoryError(20, "not a directory", str(self.root))
             for name in (RUNS_FILE, ARTIFACTS_FILE):
                 path = self.root / name
-                if path.exists():
-                    os.close(os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC))
+                if os.path.lexists(path):  # never through a link, never blocking on a FIFO
+                    os.close(open_registry_file(path, os.O_WRONLY | os.O_APPEND))
             if not os.access(self.root, os.W_OK | os.X_OK):
                 raise PermissionError(13, "permission denied", str(self.root))
         except OSError as error:
@@ -114,9 +117,6 @@ class Registry:
                 f"registry {self.root} is not writable ({where}: {error.strerror or error}); "
                 "nothing was run"
             ) from None
-        check = getattr(self.store, "check_writable", None)
-        if check is not None:
-            check()
 
     # --- the object store ----------------------------------------------------
 
@@ -177,13 +177,14 @@ class Registry:
         from medlang.registry import codec
         from medlang.registry.ids import new_id
         from medlang.registry.model import AnnotationRecord
+        from medlang.registry.redact import redact_record
         from medlang.registry.timestamps import utc_now
 
         run_id = parse_uuid4(run_id, "run id")
         if self.run_json(run_id) is None:
             raise RegistryError(f"no run with id {run_id!r} in {self.root}")
         record = AnnotationRecord(id=new_id(), run_id=run_id, at=utc_now(), op=op, **fields)
-        self.store.annotate(codec.encode(record))
+        self.store.annotate(codec.encode(redact_record(record)))
 
     def annotations_json(self, run_ids: list[str]) -> dict[str, RunAnnotations]:
         """Each run's folded tags, notes and hidden mark (a run without any: empty)."""
