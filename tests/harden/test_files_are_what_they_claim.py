@@ -130,7 +130,10 @@ def test_a_directory_others_can_write_is_warned_about_and_not_written(root, monk
     assert Registry(root).count_runs() == 3
 
 
-def test_mlc_registry_insecure_ok_allows_the_write_for_that_command_only(root, tmp_path):
+def test_mlc_registry_insecure_ok_allows_the_write_for_that_command_only(
+    root, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)  # `mlc run --log` writes results/ here
     os.chmod(root, 0o777)
     program = str(Path(__file__).parents[1] / "science" / "programs" / "small_evidence.medlang")
     log = ("run", program, "--log")
