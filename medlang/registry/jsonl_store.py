@@ -62,6 +62,17 @@ class JsonlStore(RecordStore):
         )
         return found[0] if found else None
 
+    def get_many(self, table: Table, record_ids: list[str]) -> dict[str, JsonObject]:
+        wanted = [i for i in dict.fromkeys(record_ids) if isinstance(i, str)]
+        if not wanted:
+            return {}
+
+        def read_once() -> dict[str, JsonObject]:
+            records = self._read_all(table, self.index.locate_many(table, wanted))
+            return {record["id"]: record for record in records}
+
+        return self._read(table, {}, lambda: self._retrying(table, read_once))
+
     def ids_with_prefix(self, table: Table, prefix: str, limit: int) -> list[str]:
         return self._read(table, [], lambda: self.index.ids_with_prefix(table, prefix, limit))
 

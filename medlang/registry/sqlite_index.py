@@ -152,6 +152,18 @@ class SqliteIndex:
         sql = f"SELECT id, off, len, crc FROM {table} WHERE id = ?"
         return self._query(table, lambda conn: conn.execute(sql, (record_id,)).fetchone())
 
+    def locate_many(self, table: Table, record_ids: list[str]) -> list[Location]:
+        def find(conn: sqlite3.Connection) -> list[Location]:
+            found: list[Location] = []
+            for start in range(0, len(record_ids), 500):  # SQLite's bound-parameter limit
+                chunk = record_ids[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                sql = f"SELECT id, off, len, crc FROM {table} WHERE id IN ({marks}) ORDER BY seq"
+                found += conn.execute(sql, chunk).fetchall()
+            return found
+
+        return self._query(table, find)
+
     def ids_with_prefix(self, table: Table, prefix: str, limit: int) -> list[str]:
         sql = f"SELECT id FROM {table} WHERE id >= ? AND id < ? ORDER BY id LIMIT ?"
         params = (prefix, prefix + "~", limit)  # '~' sorts after every id character

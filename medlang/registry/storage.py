@@ -81,6 +81,16 @@ class RecordStore(ABC):
     def get(self, table: Table, record_id: str) -> JsonObject | None:
         """The record with this exact (normalized) id, or None."""
 
+    def get_many(self, table: Table, record_ids: list[str]) -> dict[str, JsonObject]:
+        """The records with these exact ids, by id (absent ones left out). Backends
+        override it to read them all at once (``views.run_views`` of many runs)."""
+        found = {}
+        for record_id in dict.fromkeys(record_ids):
+            record = self.get(table, record_id)
+            if record is not None:
+                found[record_id] = record
+        return found
+
     @abstractmethod
     def ids_with_prefix(self, table: Table, prefix: str, limit: int) -> list[str]:
         """Up to ``limit`` ids starting with ``prefix``, sorted."""

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from medlang.registry.storage import JsonObject
+from medlang.registry.storage import JsonObject, Table
 
 if TYPE_CHECKING:
     from medlang.registry.store import Registry
@@ -31,10 +31,12 @@ def run_views(registry: Registry, records: Iterable[JsonObject]) -> list[JsonObj
     """Each stored run in the shape above (one annotation lookup for all of them)."""
     records = list(records)
     annotations = registry.annotations_json([record["id"] for record in records])
+    artifact_ids = [i for record in records for i in record.get("artifacts") or []]
+    found = registry.store.get_many(Table.ARTIFACTS, artifact_ids)
     views = []
     for record in records:
         view = dict(record)
-        view["artifacts"] = [_artifact(registry, i) for i in record.get("artifacts") or []]
+        view["artifacts"] = [_artifact(found, i) for i in record.get("artifacts") or []]
         folded = annotations[record["id"]]
         view.update(tags=folded.tags, notes=folded.notes, hidden=folded.hidden)
         views.append(view)
@@ -51,9 +53,9 @@ def artifact_view(registry: Registry, record: JsonObject) -> JsonObject:
     return view
 
 
-def _artifact(registry: Registry, artifact_id: str) -> JsonObject:
-    found = registry.artifact_json(artifact_id) if isinstance(artifact_id, str) else None
-    return found if found is not None else {"id": artifact_id, "missing": True}
+def _artifact(found: dict[str, JsonObject], artifact_id: str) -> JsonObject:
+    record = found.get(artifact_id) if isinstance(artifact_id, str) else None
+    return record if record is not None else {"id": artifact_id, "missing": True}
 
 
 def run_view_schema() -> JsonObject:

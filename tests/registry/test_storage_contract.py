@@ -286,3 +286,16 @@ def test_annotations_fold_in_log_order(store):
     assert store.count(Table.RUNS, visible_only=True) == 3
     assert store.count(Table.RUNS, "RLEval", visible_only=True) == 0
     assert store.count(Table.RUNS, "RLEval") == 1
+
+
+def test_get_many_returns_the_records_found_by_id(store):
+    for n in (1, 2, 3):
+        store.append(Table.ARTIFACTS, encode(artifact(n)))
+    ids = [artifact(3).id, fixed_id(99), artifact(1).id, artifact(3).id]
+    found = store.get_many(Table.ARTIFACTS, ids)
+    assert found == {
+        artifact(3).id: artifact(3).model_dump(mode="json"),
+        artifact(1).id: artifact(1).model_dump(mode="json"),
+    }
+    assert store.get_many(Table.RUNS, ids) == {}
+    assert store.get_many(Table.ARTIFACTS, []) == {}
