@@ -3,7 +3,8 @@
 It drives the real ``mlc`` commands (nothing is faked): train and qualify a
 surrogate, run the trial on the hybrid backend with ``--log`` and, for comparison,
 on the mechanistic one, list and show the hybrid run, export its config and
-reproduce it byte for byte, then analyse the registry with MedLang programs. The
+reproduce it byte for byte, show the hybrid run's lineage (the surrogate's
+training and evaluation runs), then analyse the registry with MedLang programs. The
 scratch directory holds its own registry, so the demo never touches the user's;
 it is kept so the runs can be explored afterwards.
 """
@@ -107,8 +108,10 @@ def demo(work_dir: Path | None) -> None:
     )
     _compare(project / "out" / "results.json", project / "out" / "results_reproduced.json")
 
+    mlc("runs", "lineage", run_id[:8])
     mlc("run", str(work_dir / "best_surrogate.medlang"))
     mlc("run", str(work_dir / "compare_hybrid_runs.medlang"))
+    mlc("run", str(work_dir / "trace_lineage.medlang"))
     click.echo(f"\nDone. Explore the runs with: mlc --registry {registry} runs list -v")
 
 

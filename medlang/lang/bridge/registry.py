@@ -321,3 +321,31 @@ def _cache(ctx: ExternContext) -> _RunCache:
     if cache is None:
         cache = ctx.caches["med.registry"] = _RunCache()
     return cache
+
+
+# --- lineage (one implementation: medlang.provenance.lineage) ---------------
+
+
+@extern(MODULE, "get_inputs")
+def get_inputs(ctx: ExternContext, run_id: str) -> tuple[Record, ...]:
+    from medlang.registry.inputs import input_files
+
+    return tuple(
+        Record("InputFile", {"role": f.role, "path": f.path or "", "sha256": f.sha256})
+        for f in input_files(_find(ctx, run_id).get("config"))
+    )
+
+
+@extern(MODULE, "get_producer")
+def get_producer(ctx: ExternContext, artifact: str) -> Value:
+    from medlang.provenance import lineage
+    from medlang.registry.errors import RegistryError
+
+    try:
+        run = lineage.producer(ctx.registry(), artifact)
+    except RegistryError as error:
+        ctx.fail(str(error))
+    if run is None:
+        return NONE
+    _cache(ctx).remember((run,))
+    return Some(run["id"])
