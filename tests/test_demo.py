@@ -45,6 +45,32 @@ def test_demo_runs_the_loop_and_reproduces_the_hybrid_run(tmp_path):
     assert f"evaluated by SurrogateEval {evaluation['id']}" in lineage.output
     assert "qualification passed" in lineage.output
 
+    # the export of the hybrid run carries its lineage: the training run's action,
+    # whose result is the surrogate file the hybrid run used, bytes included
+    crate_dir = tmp_path / "crate"
+    exported = CliRunner().invoke(
+        cli,
+        [
+            "--registry",
+            str(work_dir / "registry"),
+            "runs",
+            "export",
+            original["id"],
+            "--out",
+            str(crate_dir),
+        ],
+    )
+    assert exported.exit_code == 0, exported.output
+    metadata = json.loads((crate_dir / "ro-crate-metadata.json").read_text())
+    entities = {entity["@id"]: entity for entity in metadata["@graph"]}
+    training_action = entities[f"#run-{training['id']}"]
+    surrogate_id = training_action["result"]["@id"]
+    hybrid_inputs = [ref["@id"] for ref in entities[f"#run-{original['id']}"]["object"]]
+    assert surrogate_id in hybrid_inputs
+    assert (crate_dir / surrogate_id).read_bytes() == (
+        work_dir / "oncology/surrogate.json"
+    ).read_bytes()
+
 
 def test_demo_refuses_a_non_empty_directory(tmp_path):
     (tmp_path / "something").write_text("keep me")

@@ -6,7 +6,10 @@ exporters load their libraries (rocrate, prov) only when asked to export.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import tempfile
 from pathlib import Path
 
 import click
@@ -80,17 +83,98 @@ def lineage(
 @click.option(
     "--out",
     required=True,
-    type=click.Path(path_type=Path),
+    metavar="PATH",
     help="ro-crate: a new or empty directory; prov-json: a file ('-' for stdout).",
+)
+@click.option(
+    "--agent",
+    metavar="WHO",
+    default=None,
+    help="Who ran the runs: an ORCID URL or a name (the registry does not record it).",
+)
+@click.option(
+    "--license",
+    "license_",
+    metavar="URL|TEXT",
+    default=None,
+    help="The crate's license, e.g. https://spdx.org/licenses/CC-BY-4.0 (ro-crate only).",
 )
 @click.pass_context
 @_user_errors
-def export(ctx: click.Context, run_id: str, fmt: str, out: Path) -> None:
-    """Export a run with its inputs, outputs and lineage for archiving or publication.
+def export(
+    ctx: click.Context,
+    run_id: str,
+    fmt: str,
+    out: str,
+    agent: str | None,
+    license_: str | None,
+) -> None:
+    """Export a run with its inputs, outputs and lineage (the runs that produced its
+    inputs, the evaluations that qualified them) for archiving or publication.
+
+    The files' bytes come from the registry's object store, re-hashed on the way
+    out; a file the store does not hold is described by its sha256 and named on
+    stderr. ID may be a unique prefix (4+ characters).
 
     \b
     Examples:
       mlc runs export 6a14c8a2 --format ro-crate --out crate/
       mlc runs export 6a14c8a2 --format prov-json --out run.prov.json
     """
-    raise click.ClickException("not implemented yet")
+    from medlang.registry.guard import refuse_registry_output
+
+    registry = _registry(ctx)
+    if out != "-" or fmt == "ro-crate":
+        refuse_registry_output(out, registry.root, "--out")
+    if fmt == "prov-json":
+        _export_prov_json(registry, run_id, out, agent)
+        return
+    if out == "-":
+        raise InputError("--format ro-crate writes a directory: give --out DIR, not '-'")
+    from medlang.provenance.crate import write_crate
+
+    summary = write_crate(registry, run_id, Path(out), agent=agent, license=license_)
+    for missing in summary.missing:
+        where = missing.node.paths[0] if missing.node.paths else "(no path)"
+        click.echo(f"note: {where} sha256:{missing.node.sha256}: {missing.note}", err=True)
+    runs = len(summary.runs)
+    click.echo(
+        f"Wrote an RO-Crate of run {summary.runs[0]} to {summary.out} "
+        f"({runs} run{'s' if runs != 1 else ''}, {summary.files_written} files)"
+    )
+
+
+def _export_prov_json(registry, run_id: str, out: str, agent: str | None) -> None:
+    from medlang.provenance.prov_json import write_prov_json
+
+    text = write_prov_json(registry, run_id, agent)
+    if out == "-":
+        click.echo(text)
+        return
+    target = Path(out)
+    if out.endswith(("/", os.sep)) or target.is_dir():
+        raise InputError(f"{out}: --format prov-json writes a file; --out names a directory")
+    _write_atomic(target, text + "\n")
+    click.echo(f"Wrote the PROV-JSON of run {registry.resolve_run_id(run_id)} to {target}")
+
+
+def _write_atomic(target: Path, text: str) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, 0o666 & ~_umask())
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
