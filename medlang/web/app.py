@@ -55,10 +55,23 @@ def create_app(registry_root: Path, *, token: str | None = None) -> Starlette:
         return RedirectResponse(request.url_for("runs"), status_code=307)
 
     async def runs(request: Request) -> Response:
-        data = pages.runs_page(
-            registry, kind=kind_param(request), page=int_param(request, "page", 1)
+        params = request.query_params
+        columns = [c.strip() for c in params.get("columns", "").split(",") if c.strip()]
+        query = pages.RunsQuery(
+            where=params.get("where", "").strip(),
+            kind=kind_param(request),
+            order_by=params.get("order_by", "").strip(),
+            descending=params.get("desc") in ("1", "on", "true"),
+            columns=tuple(dict.fromkeys(c for c in columns if c not in pages.BASE_COLUMNS)),
+            page=int_param(request, "page", 1),
+            include_hidden=params.get("all") in ("1", "on", "true"),
         )
-        return render(request, "runs.html", data)
+        data = pages.runs_page(registry, query)
+        status = 400 if data["error"] else 200
+        if params.get("format") == "json":
+            return JSONResponse(data, status_code=status)
+        context = {"data": data}
+        return templates.TemplateResponse(request, "runs.html", context, status_code=status)
 
     async def run(request: Request) -> Response:
         try:
@@ -66,6 +79,17 @@ def create_app(registry_root: Path, *, token: str | None = None) -> Starlette:
         except pages.NotFound as error:
             raise HTTPException(404, str(error)) from None
         return render(request, "run.html", data)
+
+    async def compare(request: Request) -> Response:
+        ids = [i.strip() for i in request.query_params.getlist("id") if i.strip()]
+        data = pages.compare_page(
+            registry,
+            ids,
+            all_keys=request.query_params.get("all") in ("1", "on", "true"),
+            x=request.query_params.get("x", "").strip(),
+            y=request.query_params.get("y", "").strip(),
+        )
+        return render(request, "compare.html", data)
 
     async def history(request: Request) -> Response:
         metric = request.query_params.get("metric", "").strip()
@@ -99,6 +123,7 @@ def create_app(registry_root: Path, *, token: str | None = None) -> Starlette:
             Route("/", home),
             Route("/runs", runs, name="runs"),
             Route("/runs/{run_id}", run, name="run"),
+            Route("/compare", compare, name="compare"),
             Route("/plots", history, name="plots"),
             Route("/objects/{sha256}", stored_object, name="object"),
             Mount("/static", StaticFiles(directory=str(_HERE / "static")), name="static"),

@@ -7,12 +7,15 @@ the very same dict as JSON (``?format=json``), so the two can never disagree.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 from medlang.registry.errors import RegistryError
 from medlang.registry.kinds import RunKind
 from medlang.registry.storage import JsonObject, Order
 from medlang.registry.store import Registry
+from medlang.registry.views import run_views
 from medlang.web import plots
 
 PAGE_SIZE = 50
@@ -22,42 +25,97 @@ class NotFound(Exception):
     """A page about something the registry does not hold."""
 
 
-def runs_page(registry: Registry, *, kind: str | None, page: int) -> dict[str, Any]:
-    """One page of runs, newest first, optionally of one kind."""
-    kind_name = RunKind.parse(kind).value if kind else None
-    page = max(1, page)
+# The columns every runs table starts with; the user adds fields (metrics.rmse ...).
+BASE_COLUMNS = ("id", "kind", "status", "started_at", "evidence_program")
+
+
+@dataclass(frozen=True)
+class RunsQuery:
+    """What the runs page was asked: the same words as ``mlc runs list``."""
+
+    where: str = ""
+    kind: str | None = None
+    order_by: str = ""
+    descending: bool = False
+    columns: tuple[str, ...] = ()
+    page: int = 1
+    include_hidden: bool = False
+
+
+def runs_page(registry: Registry, query: RunsQuery) -> dict[str, Any]:
+    """One page of runs matching the query, through the same query layer as the CLI
+    (the index answers; nothing is scanned in Python). A query the language refuses
+    comes back as its diagnostic, rendered with a caret, and no rows."""
+    from medlang.query.errors import QueryError
+
+    kind_name = RunKind.parse(query.kind).value if query.kind else None
+    page = max(1, query.page)
     start = (page - 1) * PAGE_SIZE
-    window = registry.runs_json(kind=kind_name, order=Order.NEWEST, limit=start + PAGE_SIZE + 1)
-    rows = window[start : start + PAGE_SIZE]
-    return {
-        "kind": kind_name,
+    data: dict[str, Any] = {
+        "query": {
+            "where": query.where,
+            "kind": kind_name,
+            "order_by": query.order_by,
+            "descending": query.descending,
+            "columns": list(query.columns),
+            "page": page,
+            "all": query.include_hidden,
+        },
         "kinds": RunKind.names(),
-        "page": page,
-        "has_next": len(window) > start + PAGE_SIZE,
-        "total": registry.count_runs(kind_name),
-        "runs": [_run_row(run) for run in rows],
+        "columns": [*BASE_COLUMNS, *query.columns],
+        "error": None,
+        "runs": [],
+        "has_next": False,
+        "total": None,
     }
-
-
-def _run_row(run: JsonObject) -> dict[str, Any]:
-    return {
-        "id": run["id"],
-        "kind": run["kind"],
-        "status": run.get("status", "finished"),
-        "started_at": run.get("started_at"),
-        "evidence_program": run.get("evidence_program"),
-        "metrics": {k: v for k, v in run.get("metrics", {}).items() if _scalar(v)},
-    }
+    try:
+        found = registry.iter_runs(
+            where=query.where or None,
+            order_by=query.order_by or None,
+            descending=query.descending,
+            kind=kind_name,
+            limit=start + PAGE_SIZE + 1,
+            include_hidden=query.include_hidden,
+        )
+        window = list(islice(found, start, start + PAGE_SIZE + 1))
+    except QueryError as error:
+        origin = "order by" if error.text == query.order_by and query.order_by else "query"
+        data["error"] = error.render(origin)
+        return data
+    rows = window[:PAGE_SIZE]
+    views = run_views(registry, rows) if any(c.startswith("tags.") for c in query.columns) else rows
+    data["runs"] = [_run_row(view, query.columns) for view in views]
+    data["has_next"] = len(window) > PAGE_SIZE
+    if not query.where:  # a count with a filter would scan; without one the index knows it
+        data["total"] = registry.count_runs(kind_name, include_hidden=query.include_hidden)
+    return data
 
 
 def _scalar(value: object) -> bool:
     return isinstance(value, str | bool | int | float) or value is None
 
 
+def _run_row(run: JsonObject, columns: tuple[str, ...]) -> dict[str, Any]:
+    from medlang.query.columns import MISSING, field_value
+
+    chosen = {}
+    for name in columns:
+        value = field_value(run, name)
+        chosen[name] = None if value is MISSING else value
+    return {
+        "id": run["id"],
+        "kind": run["kind"],
+        "status": run.get("status") or "finished",
+        "started_at": run.get("started_at"),
+        "evidence_program": run.get("evidence_program"),
+        "columns": chosen,
+        "metrics": {k: v for k, v in (run.get("metrics") or {}).items() if _scalar(v)},
+    }
+
+
 def run_page(registry: Registry, prefix: str) -> dict[str, Any]:
     """Everything ``mlc runs show --json`` says about one run, its lineage and pictures."""
     from medlang.provenance import lineage
-    from medlang.registry.views import run_view
 
     try:
         run_id = registry.resolve_run_id(prefix)
@@ -66,7 +124,7 @@ def run_page(registry: Registry, prefix: str) -> dict[str, Any]:
     record = registry.run_json(run_id)
     if record is None:
         raise NotFound(f"no run with id {prefix!r}")
-    run = run_view(registry, record)  # exactly what `mlc runs show --json` prints
+    run = run_views(registry, [record])[0]  # exactly what `mlc runs show --json` prints
     stored = [
         sha256
         for artifact in run["artifacts"]
@@ -176,3 +234,59 @@ def metric_history(
         "points": points,
         "charts": {"history": spec} if spec else {},
     }
+
+
+def compare_page(
+    registry: Registry, ids: list[str], *, all_keys: bool, x: str, y: str
+) -> dict[str, Any]:
+    """Runs side by side: ``mlc runs compare --json``'s comparison, and its pictures.
+
+    The parallel-coordinates plot joins the numeric config keys that differ and every
+    numeric metric; ``x``/``y`` (dotted fields, e.g. ``config.seed``, ``metrics.rmse``)
+    choose a scatter plot.
+    """
+    from medlang.query.columns import MISSING, field_value
+    from medlang.query.compare import compare_runs
+
+    comparison = compare_runs(registry, ids, all_keys=all_keys)
+    data = comparison.to_json()
+    labels = [run["id"][:8] for run in comparison.runs]
+    numeric = [
+        row["key"]
+        for section in ("config", "metrics")
+        for row in data[section]
+        if sum(plots.is_number(v) for v in row["values"]) >= 2
+        and (section == "metrics" or row["differs"])
+    ]
+    table = [
+        {"run": label, **{key: row_value for key, row_value in _values(data, label, labels)}}
+        for label in labels
+    ]
+    charts = {"parallel": plots.parallel_coordinates(table, numeric[:12])}
+    if x and y:
+        points = []
+        for label, run in zip(labels, comparison.runs, strict=True):
+            xv, yv = field_value(run, x), field_value(run, y)
+            points.append(
+                {
+                    "run": label,
+                    "x": None if xv is MISSING else xv,
+                    "y": None if yv is MISSING else yv,
+                }
+            )
+        charts["scatter"] = plots.scatter(points, x, y)
+    data.update(
+        labels=labels,
+        numeric_fields=numeric,
+        x=x,
+        y=y,
+        charts={name: spec for name, spec in charts.items() if spec is not None},
+    )
+    return data
+
+
+def _values(data: dict[str, Any], label: str, labels: list[str]):
+    column = labels.index(label)
+    for section in ("config", "metrics"):
+        for row in data[section]:
+            yield row["key"], row["values"][column]

@@ -24,6 +24,11 @@ def _chart(title: str, **body: Any) -> Spec:
     return {"$schema": _SCHEMA, "title": title, "width": _WIDTH, **body}
 
 
+def is_number(value: object) -> bool:
+    """A finite int or float (not a bool): something an axis can place."""
+    return _finite(value) is not None
+
+
 def _finite(value: object) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
