@@ -9,6 +9,7 @@ static files.
 from __future__ import annotations
 
 import re
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ def create_app(registry_root: Path, *, token: str | None = None) -> Starlette:
     registry = Registry(registry_root)
     templates = Jinja2Templates(directory=str(_HERE / "templates"))
     templates.env.globals["registry_root"] = str(registry.root)
+    templates.env.filters["shell"] = shlex.quote
 
     def render(request: Request, template: str, data: dict[str, Any]) -> Response:
         if request.query_params.get("format") == "json":

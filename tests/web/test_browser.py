@@ -54,6 +54,8 @@ def test_run_page_shows_metrics_arms_and_the_arm_chart(
     page.goto(f"{ui_server}/runs/{hybrid['id'][:8]}")
 
     assert hybrid["id"] in page.locator("h1").inner_text()
+    replay = page.locator("code.replay").inner_text()
+    assert replay == f"mlc --registry {demo_registry} runs replay {hybrid['id']}"
     metrics = page.locator("table.metrics").inner_text()
     assert f"{hybrid['metrics']['ORR']:.6g}" in metrics
     for arm in hybrid["metrics"]["ORR_by_arm"]:
