@@ -130,14 +130,7 @@ def run_page(registry: Registry, prefix: str) -> dict[str, Any]:
         for artifact in run["artifacts"]
         if isinstance(sha256 := artifact.get("sha256"), str) and registry.has_object(sha256)
     ]
-    charts = {}
-    if run["kind"].startswith("Evidence"):
-        metrics = run.get("metrics", {})
-        charts["arm_rates"] = plots.arm_rates(metrics)
-        patients = _stored_patients(registry, run)
-        arms = list(metrics.get("ORR_by_arm") or {})
-        charts["waterfall"] = plots.waterfall(patients)
-        charts["anc_nadir"] = plots.anc_nadir_by_arm(patients, arms)
+    charts = _kind_charts(registry, run)
     return {
         "run": run,
         "stored": stored,  # the artifacts' hashes whose bytes the object store holds
@@ -150,26 +143,49 @@ def run_page(registry: Registry, prefix: str) -> dict[str, Any]:
 MAX_RESULT_BYTES = 64 * 1024 * 1024
 
 
-def _stored_patients(registry: Registry, run: JsonObject) -> list[JsonObject]:
-    """Per-patient results from the run's EvidenceResult, read from the object store
-    (never from the path on disk, which may have changed since); [] when not stored."""
+def _stored_report(registry: Registry, run: JsonObject, kind: str) -> dict[str, Any] | None:
+    """The run's first output of this artifact kind, parsed from the object store (never
+    from the path on disk, which may have changed since); None when not stored."""
     import json
 
     for artifact in run["artifacts"]:
         sha256 = artifact.get("sha256")
-        if artifact.get("kind") != "EvidenceResult" or not isinstance(sha256, str):
+        if artifact.get("kind") != kind or not isinstance(sha256, str):
             continue
         if not registry.has_object(sha256) or (artifact.get("size_bytes") or 0) > MAX_RESULT_BYTES:
             continue
         try:
             with registry.open_object(sha256) as handle:
-                result = json.loads(handle.read(MAX_RESULT_BYTES + 1))
+                report = json.loads(handle.read(MAX_RESULT_BYTES + 1))
         except (OSError, ValueError, RegistryError):
             continue
-        patients = result.get("patients") if isinstance(result, dict) else None
-        if isinstance(patients, list):
-            return [p for p in patients if isinstance(p, dict)]
-    return []
+        if isinstance(report, dict):
+            return report
+    return None
+
+
+def _kind_charts(registry: Registry, run: JsonObject) -> dict[str, Any]:
+    """The pictures a run of this kind has, from its metrics and stored outputs."""
+    metrics = run.get("metrics") or {}
+    kind = run["kind"]
+    if kind.startswith("Evidence"):
+        result = _stored_report(registry, run, "EvidenceResult") or {}
+        patients = [p for p in result.get("patients") or [] if isinstance(p, dict)]
+        arms = list(metrics.get("ORR_by_arm") or {})
+        return {
+            "arm_rates": plots.arm_rates(metrics),
+            "waterfall": plots.waterfall(patients),
+            "anc_nadir": plots.anc_nadir_by_arm(patients, arms),
+        }
+    if kind == "SurrogateEval":
+        return {"strata": plots.rmse_by_stratum(metrics.get("rmse_by_dose_stratum"))}
+    if kind == "RLTrain":
+        report = _stored_report(registry, run, "RLTrainReport") or {}
+        return {"learning": plots.learning_curve(report)}
+    if kind == "RLEval":
+        report = _stored_report(registry, run, "RLEvalReport") or {}
+        return {"baselines": plots.policy_vs_baselines(metrics, report.get("baselines"))}
+    return {}
 
 
 def _neighbours(registry: Registry, lineage: Any, run_id: str) -> dict[str, Any]:

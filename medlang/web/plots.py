@@ -295,3 +295,132 @@ def anc_nadir_by_arm(patients: list[Mapping[str, Any]], arms: list[str]) -> Spec
             },
         ],
     )
+
+
+def rmse_by_stratum(strata: object) -> Spec | None:
+    """A surrogate's qualification error per dose stratum (``rmse_by_dose_stratum``)."""
+    if not isinstance(strata, dict):
+        return None
+    rows = [
+        {"stratum": str(name), "rmse": value}
+        for name, raw in strata.items()
+        if (value := _finite(raw)) is not None
+    ]
+    if not rows:
+        return None
+    return _chart(
+        "Surrogate error per dose stratum",
+        data={"values": rows},
+        mark={"type": "bar"},
+        encoding={
+            "x": {"field": "stratum", "type": "nominal", "sort": None, "title": "Dose stratum"},
+            "y": {"field": "rmse", "type": "quantitative", "title": "rmse (log scale errors)"},
+            "tooltip": [{"field": "stratum"}, {"field": "rmse", "format": ".4f"}],
+        },
+    )
+
+
+def learning_curve(report: Mapping[str, Any]) -> Spec | None:
+    """Mean return per window of training episodes (an RL training report)."""
+    returns = report.get("mean_return_per_window")
+    window = report.get("window")
+    if not isinstance(returns, list) or not isinstance(window, int) or window <= 0:
+        return None
+    rows = [
+        {"episode": (index + 1) * window, "mean_return": value}
+        for index, raw in enumerate(returns)
+        if (value := _finite(raw)) is not None
+    ]
+    if not rows:
+        return None
+    return _chart(
+        f"Learning curve (mean return per {window} episodes)",
+        data={"values": rows},
+        mark={"type": "line", "point": True},
+        encoding={
+            "x": {"field": "episode", "type": "quantitative", "title": "Episodes"},
+            "y": {
+                "field": "mean_return",
+                "type": "quantitative",
+                "title": "Mean return",
+                "scale": {"zero": False},
+            },
+            "tooltip": [{"field": "episode"}, {"field": "mean_return", "format": ".3f"}],
+        },
+    )
+
+
+def _interval(value: object) -> tuple[float, float] | None:
+    if isinstance(value, list | tuple) and len(value) == 2:
+        low, high = _finite(value[0]), _finite(value[1])
+        if low is not None and high is not None:
+            return low, high
+    return None
+
+
+def policy_vs_baselines(metrics: Mapping[str, Any], baselines: object) -> Spec | None:
+    """The learned policy against fixed doses and titration on the same patients:
+    reward and success rate with their 95% CIs (an RL evaluation)."""
+    if not isinstance(baselines, dict) or not baselines:
+        return None
+    entries = [("learned policy", metrics)]
+    entries += [(str(name), row) for name, row in baselines.items() if isinstance(row, dict)]
+    rows = []
+    for name, values in entries:
+        for key, measure in (("avg_reward", "reward"), ("success_rate", "success rate")):
+            value = _finite(values.get(key))
+            interval = _interval(values.get(f"{key}_ci95"))
+            if value is None:
+                continue
+            low, high = interval or (value, value)
+            rows.append(
+                {"policy": name, "measure": measure, "value": value, "low": low, "high": high}
+            )
+    if len(rows) < 2:
+        return None
+    y = {"field": "policy", "type": "nominal", "sort": [name for name, _ in entries], "title": None}
+    return {
+        "$schema": _SCHEMA,
+        "title": "Learned policy against baselines on the same patients (95% CI)",
+        "data": {"values": rows},
+        "facet": {"column": {"field": "measure", "type": "nominal", "title": None}},
+        "resolve": {"scale": {"x": "independent"}},
+        "spec": {
+            "width": 260,
+            "layer": [
+                {
+                    "mark": {"type": "rule"},
+                    "encoding": {
+                        "y": y,
+                        "x": {
+                            "field": "low",
+                            "type": "quantitative",
+                            "title": None,
+                            "scale": {"zero": False},
+                        },
+                        "x2": {"field": "high"},
+                    },
+                },
+                {
+                    "mark": {"type": "point", "filled": True, "size": 70},
+                    "encoding": {
+                        "y": y,
+                        "x": {"field": "value", "type": "quantitative"},
+                        "color": {
+                            "condition": {
+                                "test": "datum.policy === 'learned policy'",
+                                "value": "#d62728",
+                            },
+                            "value": "#1f3a5f",
+                        },
+                        "tooltip": [
+                            {"field": "policy"},
+                            {"field": "value", "format": ".3f"},
+                            {"field": "low", "format": ".3f"},
+                            {"field": "high", "format": ".3f"},
+                        ],
+                    },
+                },
+            ],
+        },
+    }

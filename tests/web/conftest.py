@@ -57,6 +57,57 @@ def demo_registry(tmp_path_factory) -> Path:
     result = CliRunner().invoke(cli, ["demo", "--dir", str(where)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     root = where / "registry"
+    project = where / "oncology"
+    for command in (  # a short RL training and its evaluation, for their pictures
+        [
+            "train-policy-rl",
+            "--env-config",
+            "rl_env.json",
+            "--train-config",
+            "rl_train.json",
+            "--set",
+            "train.episodes=300",
+            "--set",
+            "train.convergence_window=50",
+            "--out",
+            "out/policy.json",
+            "--out-report",
+            "out/rl_train.json",
+        ],
+        [
+            "eval-policy-rl",
+            "--env-config",
+            "rl_env.json",
+            "--policy",
+            "out/policy.json",
+            "--n-episodes",
+            "40",
+            "--out",
+            "out/rl_eval.json",
+        ],
+    ):
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "medlang",
+                "--registry",
+                str(root),
+                *command,
+                "--evidence-program",
+                "OncologyEvidence",
+                "--project",
+                str(project),
+                "--log",
+                "-q",
+            ],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+        )
+        assert done.returncode == 0, done.stderr
     registry = Registry(root)
     for n in range(1, 301):
         kind = RunKind.SurrogateEval if n % 2 else RunKind.EvidenceHybrid

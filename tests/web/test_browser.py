@@ -26,7 +26,8 @@ def test_runs_page_lists_the_newest_runs(watched_page, ui_server, demo_registry,
     assert page.locator(f"tr[data-run='{hybrid['id']}']").is_visible()
     assert page.locator("table.runs tbody tr").count() == 50
     total = Registry(demo_registry).count_runs()
-    assert total == 305  # the demo's 5 runs + 300 generated
+    made = [r for r in Registry(demo_registry).runs_json() if not r["id"].startswith("00000000")]
+    assert total == len(made) + 300  # the demo's and the RL runs + 300 generated
     assert page.locator("h1 .total").inner_text() == str(total)
     page.screenshot(path=str(tmp_path / "runs.png"), full_page=True)
     watched_page.assert_clean()
@@ -147,4 +148,28 @@ def test_tick_three_runs_and_compare_them(watched_page, ui_server, tmp_path):
     page.click("form.filters button")
     assert rendered_marks(page, "scatter") >= 3
     page.screenshot(path=str(tmp_path / "compare.png"), full_page=True)
+    watched_page.assert_clean()
+
+
+def test_every_run_page_draws_its_kind_s_pictures(watched_page, ui_server, demo_registry):
+    """Each of the demo's runs (and the short RL training and evaluation): every chart
+    the page holds renders, and each kind has the pictures it should."""
+    expected = {
+        "EvidenceHybrid": {"arm_rates", "waterfall", "anc_nadir"},
+        "EvidenceMechanistic": {"arm_rates", "waterfall", "anc_nadir"},
+        "SurrogateEval": {"strata"},
+        "RLTrain": {"learning"},
+    }
+    page = watched_page.page
+    seen = set()
+    for run in Registry(demo_registry).runs_json():
+        if run["id"].startswith("00000000"):
+            continue
+        page.goto(f"{ui_server}/runs/{run['id']}")
+        names = {f.get_attribute("data-chart") for f in page.locator("figure[data-chart]").all()}
+        assert expected.get(run["kind"], set()) <= names, run["kind"]
+        for name in names:
+            assert rendered_marks(page, name) >= 1, (run["kind"], name)
+        seen.add(run["kind"])
+    assert set(expected) <= seen
     watched_page.assert_clean()
