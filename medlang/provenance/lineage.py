@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from medlang.registry.errors import RegistryError
@@ -55,6 +55,9 @@ class RunNode:
     # "evaluation" (it qualified a file of the ancestry).
     relation: str
     record: JsonObject = field(compare=False, repr=False)
+    # "deleted" or "archived" (mlc runs delete/archive): still part of the lineage,
+    # which is what happened, but marked.
+    hidden: str | None = None
 
     @property
     def verdict(self) -> bool | None:
@@ -71,6 +74,7 @@ class RunNode:
             "finished_at": self.finished_at,
             "status": self.status,
             "relation": self.relation,
+            "hidden": self.hidden,
         }
         if self.verdict is not None:
             data[_VERDICT_METRIC] = self.verdict
@@ -167,6 +171,13 @@ class LineageGraph:
 
     # --- building ------------------------------------------------------------
 
+    def _mark_hidden(self, registry: Registry) -> None:
+        """Mark deleted and archived runs (one annotations query for the graph)."""
+        states = registry.annotations_json(list(self.runs))
+        for run_id, state in states.items():
+            if state.hidden:
+                self.runs[run_id] = replace(self.runs[run_id], hidden=state.hidden)
+
     def _add_run(self, record: JsonObject, relation: str) -> RunNode:
         node = self.runs.get(record["id"])
         if node is None:
@@ -225,6 +236,7 @@ def ancestors(registry: Registry, run_id: str, depth: int | None = None) -> Line
                     graph._add_run(evaluation, "evaluation")
                     _add_outputs(registry, graph, evaluation)
                 _add_use(graph, evaluation["id"], InputFile(role, used.sha256, None))
+    graph._mark_hidden(registry)
     return graph
 
 
@@ -253,6 +265,7 @@ def descendants(registry: Registry, run_id: str, depth: int | None = None) -> Li
                 if consumer["id"] not in graph.runs:
                     graph._add_run(consumer, "descendant")
                     frontier.append((consumer, level + 1))
+    graph._mark_hidden(registry)
     return graph
 
 

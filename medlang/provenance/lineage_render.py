@@ -76,6 +76,8 @@ def _run_label(run: RunNode) -> str:
     label = f"{run.kind} {run.id}  {_time(run.started_at)}"
     if run.status != "finished":
         label += f"  [{run.status}]"
+    if run.hidden:
+        label += f"  [{run.hidden}]"
     if run.verdict is not None:
         label += "  qualification passed" if run.verdict else "  qualification FAILED"
     return label

@@ -160,3 +160,19 @@ def test_inputs_are_found_wherever_they_nest():
 def test_an_invalid_hash_is_a_readable_error(story):
     with pytest.raises(InvalidIdError, match="64 hex digits"):
         story.registry.runs_using_json("xyz")
+
+
+def test_a_deleted_producer_stays_in_the_lineage_marked(story):
+    from medlang.provenance import lineage_render
+
+    story.registry.delete_run(story.train)
+
+    graph = lineage.ancestors(story.registry, story.hybrid)
+
+    assert graph.runs[story.train].hidden == "deleted"
+    assert graph.runs[story.hybrid].hidden is None
+    assert f"produced by SurrogateTrain {story.train}" in lineage_render.tree(graph)
+    assert "[deleted]" in lineage_render.tree(graph)
+    assert {"id": story.train, "hidden": "deleted"}.items() <= graph.runs[
+        story.train
+    ].to_json().items()
