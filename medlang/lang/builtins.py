@@ -14,6 +14,7 @@ builtins_time    the Timestamp type
 builtins_json    the Json type
 builtins_files   write_file / write_csv, confined to the current directory tree
 builtins_random  rand_seeded: a seeded, platform-independent generator
+formatting       Rust's format! specs ({:.3} {:>8} {:08.2} {:+} {:e}) for println/format
 
 Typing rules take the argument types and return the result type or raise
 ``BuiltinTypeError``; functions take the runtime context and the argument values
@@ -155,46 +156,25 @@ def _quote(text: str) -> str:
 
 
 def count_placeholders(fmt: str) -> int | None:
-    """Number of ``{}`` in a format string, or None if a brace is unbalanced."""
-    count = 0
-    i = 0
-    while i < len(fmt):
-        pair = fmt[i : i + 2]
-        if pair in ("{{", "}}"):
-            i += 2
-        elif pair == "{}":
-            count += 1
-            i += 2
-        elif fmt[i] in "{}":
-            return None
-        else:
-            i += 1
-    return count
+    """Number of placeholders in a format string, or None if it is malformed."""
+    from medlang.lang.formatting import FormatError, parse_format, placeholders
+
+    try:
+        return len(placeholders(parse_format(fmt)))
+    except FormatError:
+        return None
 
 
 def format_template(fmt: str, args: tuple) -> str:
-    expected = count_placeholders(fmt)
-    if expected is None:
-        raise BuiltinFailure("format string has an unmatched '{' or '}' (use '{{' or '}}')")
-    if expected != len(args):
-        raise BuiltinFailure(
-            f"format string has {expected} placeholder(s) but {len(args)} argument(s) were given"
-        )
-    out: list[str] = []
-    values = iter(args)
-    i = 0
-    while i < len(fmt):
-        pair = fmt[i : i + 2]
-        if pair == "{{" or pair == "}}":
-            out.append(fmt[i])
-            i += 2
-        elif pair == "{}":
-            out.append(show(next(values)))
-            i += 2
-        else:
-            out.append(fmt[i])
-            i += 1
-    return "".join(out)
+    """``fmt`` with ``args`` as Rust's ``format!`` writes them (see formatting.py)."""
+    from medlang.lang.formatting import FormatError, render
+
+    try:
+        return render(fmt, args, show)
+    except FormatError as error:
+        raise BuiltinFailure(error.message) from None
+    except ValueError as error:
+        raise BuiltinFailure(str(error)) from None
 
 
 # ---- typing rules ------------------------------------------------------------------

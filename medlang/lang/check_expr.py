@@ -13,9 +13,10 @@ from dataclasses import dataclass
 
 from medlang.lang import ast
 from medlang.lang.ast import Span
-from medlang.lang.builtins import BUILTINS, CONSTANTS, BuiltinTypeError, count_placeholders
+from medlang.lang.builtins import BUILTINS, CONSTANTS, BuiltinTypeError
 from medlang.lang.check import FnSig, ModuleScope, did_you_mean
 from medlang.lang.check_match import check_exhaustive, check_pattern
+from medlang.lang.formatting import FormatError, parse_format, placeholders, spec_problem
 from medlang.lang.types import (
     ANY,
     BOOL,
@@ -488,7 +489,7 @@ class ExprChecker:
     def _call_builtin(self, expr: ast.Call, scope: Scope, builtin) -> Type:
         actual = self._args(expr, scope)
         if builtin.formats and expr.args and isinstance(expr.args[0], ast.StringLit):
-            self._check_format(expr, expr.args[0].value)
+            self._check_format(expr, actual)
         try:
             return builtin.rule(actual)
         except BuiltinTypeError as problem:
@@ -496,20 +497,31 @@ class ExprChecker:
             self.error(span, f"{expr.name} {problem.message}", problem.hint)
             return ANY
 
-    def _check_format(self, expr: ast.Call, fmt: str) -> None:
-        placeholders = count_placeholders(fmt)
+    def _check_format(self, expr: ast.Call, actual: list[Type]) -> None:
+        """Placeholders against arguments: their number, and each spec against
+        its argument's type; problems in the string point into the literal."""
+        literal = expr.args[0]
+        assert isinstance(literal, ast.StringLit)
+        try:
+            specs = placeholders(parse_format(literal.value))
+        except FormatError as error:
+            self.error(_inside(literal, error.offset, error.length), error.message, error.hint)
+            return
         given = len(expr.args) - 1
-        if placeholders is None:
-            self.error(
-                expr.args[0].span,
-                "format string has an unmatched '{' or '}'",
-                "write '{{' or '}}' for a literal brace",
-            )
-        elif placeholders != given:
+        if len(specs) != given:
             self.error(
                 expr.span,
-                f"format string has {_n(placeholders, 'placeholder')}, but {_given(given)}",
+                f"format string has {_n(len(specs), 'placeholder')}, but {_given(given)}",
             )
+            return
+        for spec, arg_type in zip(specs, actual[1:], strict=True):
+            problem = spec_problem(
+                spec, str(arg_type) if not isinstance(arg_type, AnyType) else "_"
+            )
+            if problem is not None:
+                severity, message, hint = problem
+                hint = hint or _option_hint(arg_type)
+                self.m.report(severity, _inside(literal, spec.offset, spec.length), message, hint)
 
     def _unary(self, expr: ast.Unary, scope: Scope, expected: Type | None) -> Type:
         operand = self.expr(expr.operand, scope)
@@ -625,6 +637,16 @@ def _mix_hint(left: Type, right: Type) -> str | None:
     if STRING in (left, right):
         return "'+' joins two Strings; convert the other side with to_string(...)"
     return None
+
+
+def _inside(literal: ast.StringLit, offset: int, length: int) -> Span:
+    """The span of ``length`` characters at ``offset`` in a string literal's value;
+    the whole literal when escapes make columns uncertain."""
+    span = literal.span
+    if span.line != span.end_line or span.end_col - span.col != len(literal.value) + 2:
+        return span
+    col = span.col + 1 + offset
+    return Span(span.line, col, span.line, col + max(length, 1))
 
 
 def _option_hint(found: Type, wanted: Type | None = None) -> str | None:

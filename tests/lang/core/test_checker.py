@@ -183,7 +183,7 @@ def test_println_placeholder_count(lang: Lang) -> None:
     )
     assert messages == [
         (2, 3, "format string has 2 placeholders, but 1 argument was given"),
-        (4, 9, "format string has an unmatched '{' or '}'"),
+        (4, 10, "unmatched '{' in format string"),
     ]
 
 
