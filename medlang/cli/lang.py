@@ -56,6 +56,22 @@ import click
     is_flag=True,
     help="With --log: no progress bar and no summary (the `Logged run:` line stays).",
 )
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    metavar="SECONDS",
+    help="Stop the program with a runtime error after this long (checked between steps).",
+)
+@click.option(
+    "--max-steps",
+    "max_steps",
+    type=click.IntRange(min=0),
+    default=None,
+    metavar="N",
+    help="Stop the program with a runtime error after N steps (a step is a statement, "
+    "a loop iteration or a call); default: no limit, 10,000,000 for an evidence program.",
+)
 @click.pass_obj
 def run_command(
     app: Any,
@@ -69,6 +85,8 @@ def run_command(
     seed: int | None,
     settings: tuple[str, ...],
     quiet: bool,
+    timeout: float | None,
+    max_steps: int | None,
 ) -> None:
     """Check FILE, then run its `main` function (or --fn NAME).
 
@@ -98,9 +116,12 @@ def run_command(
             quiet,
             store=not no_store,
             overrides=overrides,
+            max_steps=max_steps,
         )
     try:
-        value = run_program(file, fn_name, registry_root=app.registry_root)
+        value = run_program(
+            file, fn_name, registry_root=app.registry_root, timeout=timeout, max_steps=max_steps
+        )
         if value is not None:
             click.echo(display(value, fn_name or "main"))
     except BrokenPipeError:  # `mlc run prog.medlang | head`: the reader has all it wants
@@ -137,16 +158,28 @@ def run_program(
     fn_name: str | None = None,
     *,
     registry_root: Path | None = None,
+    timeout: float | None = None,
+    max_steps: int | None = None,
 ) -> Any:
     """Check and run ``fn_name`` (default ``main``) of ``file``; return its value.
 
-    On a static error or a runtime error, prints it on stderr and exits 1.
+    On a static error or a runtime error (including running out of --timeout or
+    --max-steps), prints it on stderr and exits 1.
     """
     from medlang.lang.api import MedLangError, MedLangRuntimeError, run_file
+    from medlang.lang.interpret import Limits
 
     _require_file(file)
+    limits = Limits(
+        max_steps=max_steps,
+        timeout=timeout,
+        steps_advice="--max-steps",
+        time_advice="--timeout",
+    )
     try:
-        return run_file(file, fn_name, registry_root=registry_root, stdout=sys.stdout)
+        return run_file(
+            file, fn_name, registry_root=registry_root, stdout=sys.stdout, limits=limits
+        )
     except MedLangError as error:
         fail(str(error))
     except MedLangRuntimeError as error:

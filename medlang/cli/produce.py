@@ -8,6 +8,7 @@ nothing written and nothing logged.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from functools import wraps
 from pathlib import Path
 
@@ -62,10 +63,25 @@ def program_options(command: Callable) -> Callable:
             is_flag=True,
             help="No progress bar and no summary (the `Logged run:` line stays).",
         ),
+        max_steps_option(
+            "Interpreter steps allowed to evaluate the evidence program "
+            "(default: 10,000,000; a looping program fails instead of hanging)."
+        ),
     ]
     for decorator in reversed(decorators):
         command = decorator(command)
     return command
+
+
+def max_steps_option(help_text: str) -> Callable:
+    return click.option(
+        "--max-steps",
+        "max_steps",
+        type=click.IntRange(min=0),
+        default=None,
+        metavar="N",
+        help=help_text,
+    )
 
 
 def _complete_config_key(ctx: click.Context, param: click.Parameter, incomplete: str) -> list:
@@ -143,6 +159,7 @@ def producer(name: str, *, configs: tuple[str, ...] = (), outs: tuple[str, ...] 
             log,
             no_store,
             quiet,
+            max_steps,
             **options,
         ):
             from medlang.evidence.common import Request
@@ -165,6 +182,8 @@ def producer(name: str, *, configs: tuple[str, ...] = (), outs: tuple[str, ...] 
                 overrides=overrides,
                 spelled=spelled,
             )
+            if max_steps is not None:
+                request = replace(request, max_steps=max_steps)
             try:
                 if log:
                     from medlang.registry import Registry

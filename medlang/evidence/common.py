@@ -21,6 +21,12 @@ if TYPE_CHECKING:
     from medlang.evidence.discovery import LoadedProgram
 
 
+# Evidence programs are evaluated within a step budget, so a program that loops
+# fails in seconds instead of hanging the producer (the example program takes a
+# few hundred steps); --max-steps raises it.
+EVIDENCE_MAX_STEPS = 10_000_000
+
+
 @dataclass(frozen=True)
 class Request:
     """Options common to every run-producing command."""
@@ -33,6 +39,7 @@ class Request:
     quiet: bool = False
     store: bool = True  # --no-store: log paths and sha256 only, copy nothing
     replay: Any = None  # a recording.Judge when ``mlc runs replay`` re-executes a run
+    max_steps: int = EVIDENCE_MAX_STEPS  # interpreter steps for the evidence program
 
     def shown_path(self, path: Path) -> str:
         """How an output names an input file: its path, or, when ``mlc runs replay``
@@ -56,7 +63,12 @@ class Request:
         from medlang.evidence.discovery import load_evidence_program
 
         return load_evidence_program(
-            self.evidence_program, self.file, self.project, self.registry_root, configs=configs
+            self.evidence_program,
+            self.file,
+            self.project,
+            self.registry_root,
+            configs=configs,
+            max_steps=self.max_steps,
         )
 
 

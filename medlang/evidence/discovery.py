@@ -9,6 +9,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from medlang.evidence.common import EVIDENCE_MAX_STEPS
 from medlang.evidence.errors import EvidenceError, is_dir, is_file
 from medlang.evidence.program import EvidenceProgram
 
@@ -144,21 +145,27 @@ def find_program(name: str | None, file: Path | None, project: Path) -> tuple[Pa
     return matches[0], name
 
 
+STEPS_ADVICE = "an evidence program is evaluated within a step budget"
+
+
 def load_evidence_program(
     name: str | None,
     file: Path | None,
     project: Path,
     registry_root: Path | None = None,
     configs: tuple[Path | None, ...] = (),
+    max_steps: int = EVIDENCE_MAX_STEPS,
 ) -> LoadedProgram:
     """Find, check, run and validate the evidence program.
 
     Without ``--file``, a program not found in the project (or not named) is the
     one an exported config among ``configs`` recorded, if it has the same name:
     an exported config reproduces its run from any directory. The config's
-    sha256 checks then make sure it is still the same program.
+    sha256 checks then make sure it is still the same program. The program runs
+    within ``max_steps`` interpreter steps.
     """
     from medlang.lang.api import MedLangError, MedLangRuntimeError, load_program
+    from medlang.lang.interpret import Limits
     from medlang.lang.values import to_python
 
     try:
@@ -170,7 +177,10 @@ def load_evidence_program(
         path, function = find_program(recorded[0], recorded[1], project)
     try:
         loaded_program = load_program(path)
-        value = loaded_program.call(function, registry_root=registry_root)
+        limits = Limits(
+            max_steps=max_steps, steps_advice=f"{STEPS_ADVICE}; raise it with --max-steps"
+        )
+        value = loaded_program.call(function, registry_root=registry_root, limits=limits)
     except MedLangError as error:
         raise EvidenceError(str(error)) from None
     except MedLangRuntimeError as error:

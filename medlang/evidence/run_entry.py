@@ -8,6 +8,7 @@ must be ``EvidenceProgram``; anything else is a clear error (nothing is run).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -55,6 +56,7 @@ def run_and_log(
     quiet: bool = False,
     store: bool = True,
     overrides: dict[str, str] | None = None,
+    max_steps: int | None = None,
 ) -> None:
     """The work behind ``mlc run --log``; prints like the producing commands."""
     from medlang.cli.produce import report
@@ -79,7 +81,11 @@ def run_and_log(
             store=store,
             overrides=overrides or {},
         )
-        loaded = load_evidence_program(function, file, Path.cwd(), registry_root)
+        if max_steps is not None:
+            request = replace(request, max_steps=max_steps)
+        loaded = load_evidence_program(
+            function, file, Path.cwd(), registry_root, max_steps=request.max_steps
+        )
         if out is None:
             evidence_config = load_config(config, EvidenceRunConfig, "run-evidence")
             out = default_output(function, choose_backend(backend, evidence_config, loaded))

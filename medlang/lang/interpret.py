@@ -9,6 +9,7 @@ source with the MedLang call trace; no Python exception escapes for any program.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,25 @@ from medlang.lang.values import (
 from medlang.registry.errors import RegistryError
 
 MAX_CALL_DEPTH = 1000
+_CHUNK = 4096  # steps between looks at the clock and the budget
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on one run: at most ``max_steps`` steps (a step is one statement,
+    one loop iteration or one call), at most ``timeout`` seconds of running.
+    ``advice`` ends the error message (e.g. which option raises the limit)."""
+
+    max_steps: int | None = None
+    timeout: float | None = None
+    steps_advice: str = ""
+    time_advice: str = ""
+
+    def __post_init__(self) -> None:
+        if self.max_steps is not None and self.max_steps < 0:
+            raise ValueError("max_steps must be >= 0")
+        if self.timeout is not None and not self.timeout > 0:
+            raise ValueError("timeout must be > 0 seconds")
 
 
 # ---- linking: which declaration does a name in a module refer to --------------------
@@ -245,8 +265,15 @@ class Interpreter:
         registry_root: Path | Callable[[], Path],
         record_names: Mapping[ast.RecordLit, str] | None = None,
         check_result=None,
+        limits: Limits | None = None,
     ) -> None:
         self.functions = link_functions(modules)
+        self.limits = limits or Limits()
+        self.steps = 0  # steps counted up to the last checkpoint
+        self._deadline = (
+            time.monotonic() + self.limits.timeout if self.limits.timeout is not None else None
+        )
+        self._chunk = self._countdown = self._next_chunk()
         self.captures = check_result.captures if check_result is not None else {}
         self.variable_calls = check_result.variable_calls if check_result is not None else set()
         self.float_sums = check_result.float_sums if check_result is not None else set()
@@ -291,8 +318,31 @@ class Interpreter:
             ast.ExprStmt: lambda st, s: self.eval(st.expr, s),
         }
 
+    # -- bounded execution: every step counts down; every _CHUNK steps, a checkpoint
+    def _next_chunk(self) -> int:
+        limits = self.limits
+        if limits.max_steps is None and limits.timeout is None:
+            return 1 << 62  # unbounded: never stop to look
+        if limits.max_steps is None:
+            return _CHUNK
+        return max(1, min(_CHUNK, limits.max_steps + 1 - self.steps))
+
+    def _checkpoint(self, span: Span | None) -> None:
+        self.steps += self._chunk
+        limits = self.limits
+        if limits.max_steps is not None and self.steps > limits.max_steps:
+            message = f"step limit exceeded: more than {limits.max_steps:,} steps"
+            self.fail(message + (f" ({limits.steps_advice})" if limits.steps_advice else ""), span)
+        if self._deadline is not None and time.monotonic() >= self._deadline:
+            message = f"time limit exceeded: running for more than {limits.timeout:g} s"
+            self.fail(message + (f" ({limits.time_advice})" if limits.time_advice else ""), span)
+        self._chunk = self._countdown = self._next_chunk()
+
     # -- entry point
     def call_function(self, ref: FnRef, args: list[Value], span: Span | None = None) -> Value:
+        self._countdown -= 1
+        if self._countdown <= 0:
+            self._checkpoint(span or ref.decl.name_span)
         if len(self.frames) >= MAX_CALL_DEPTH:
             self.fail(f"recursion too deep (more than {MAX_CALL_DEPTH} nested calls)", span)
         decl = ref.decl
@@ -313,6 +363,9 @@ class Interpreter:
         return result
 
     def call_closure(self, closure: Closure, args: tuple) -> Value:
+        self._countdown -= 1
+        if self._countdown <= 0:
+            self._checkpoint(closure.node.span)
         frames = self.frames
         if len(frames) >= MAX_CALL_DEPTH:
             self.fail(f"recursion too deep (more than {MAX_CALL_DEPTH} nested calls)", None)
@@ -396,6 +449,9 @@ class Interpreter:
         with scope.child() as inner:
             run = self._stmt
             for stmt in block.stmts:
+                self._countdown -= 1
+                if self._countdown <= 0:
+                    self._checkpoint(stmt.span)
                 run[type(stmt)](stmt, inner)
             return self.eval(block.tail, inner) if block.tail is not None else None
 
@@ -439,6 +495,9 @@ class Interpreter:
             else:
                 items = sorted(items)  # a map's keys, in the order keys() gives them
         for item in items:
+            self._countdown -= 1
+            if self._countdown <= 0:
+                self._checkpoint(stmt.iterable.span)
             if pattern is not None:
                 variables: dict = {}
                 _destructure(pattern, item, variables)
@@ -454,6 +513,9 @@ class Interpreter:
 
     def _while(self, stmt: ast.While, scope: Scope) -> None:
         while self.eval(stmt.condition, scope):
+            self._countdown -= 1
+            if self._countdown <= 0:
+                self._checkpoint(stmt.condition.span)
             try:
                 self.block(stmt.body, scope)
             except _Break:

@@ -19,7 +19,7 @@ def test_a_source_that_never_ends_is_a_diagnostic_not_a_memory_error(tmp_path) -
     if not Path("/dev/zero").exists():
         return
     [diagnostic] = api.check_file(Path("/dev/zero"))
-    assert diagnostic.message == "cannot read file: larger than 64 MiB"
+    assert diagnostic.message == "cannot read file: larger than 2 MiB"
 
 
 def test_a_file_posing_as_a_stdlib_module_cannot_bind_its_externs(lang: Lang) -> None:
