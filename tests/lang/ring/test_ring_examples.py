@@ -14,10 +14,12 @@ EXAMPLES = sorted(path.name for path in (REPO_ROOT / "examples").glob("*.medlang
 ANALYSES = [
     "audit_recent_runs.medlang",
     "best_surrogate.medlang",
+    "best_surrogate_per_program.medlang",
     "bootstrap_ci.medlang",
     "compare_hybrid_runs.medlang",
     "compare_rl_evals.medlang",
     "config_diff.medlang",
+    "dose_arm_table.medlang",
     "run_durations.medlang",
     "runs_per_kind.medlang",
 ]

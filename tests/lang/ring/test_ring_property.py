@@ -17,23 +17,56 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from medlang.lang.api import MedLangError, MedLangRuntimeError, check_file, run_file
+from medlang.lang.interpret import Limits
 
 from .cli_support import REPO_ROOT, mlc
 
-EXAMPLE_SOURCES = [path.read_text() for path in sorted((REPO_ROOT / "examples").glob("*.medlang"))]
+# Closures, generics, tuples, destructuring, method calls, format specs and
+# `if`/`match` operands in one program, so mutations reach all of them.
+NEW_SYNTAX = """
+type Arm = { label: String; dose: Float; orr: Float };
+fn first<T>(v: Vector<T>) -> Option<T> { get(v, 0) }
+fn apply<A, B>(f: fn(A) -> B, x: A) -> B { f(x) }
+fn main() {
+  let arms = [
+    { label = "a"; dose = 10.0; orr = 0.2 },
+    { label = "b"; dose = 20.0; orr = 0.4 },
+  ];
+  let best = arms.filter(|a| a.dose > 5.0).max_by(|a| a.orr);
+  let (n, label) = (len(arms), match best { Some(a) => a.label, None => "-" });
+  for (i, a) in enumerate(sort_by(arms, |a: Arm| -> Float { -a.dose })) {
+    println("{:>3} {:<6} {:08.2} {:+.1e}", i, a.label, a.dose, a.orr);
+  }
+  for (k, xs) in group_by(arms, |a| if a.orr > 0.3 { "hi" } else { "lo" }) {
+    println("{} {}", k, len(xs));
+  }
+  let total = fold(map(arms, |a| a.dose), 0.0, |acc, d| acc + d)
+    + if n > 1 { 1.0 } else { 0.0 };
+  let shown = first(zip([1, 2], ["x", "y"]));
+  println("{} {} {:.3} {}", label, shown, total, apply(|x: Int| x * 2, 21));
+}
+"""
+EXAMPLE_SOURCES = [
+    *(path.read_text() for path in sorted((REPO_ROOT / "examples").glob("*.medlang"))),
+    NEW_SYNTAX,
+]
 
 KEYWORDS = [
     "module", "import", "export", "enum", "type", "fn", "extern", "let", "var", "for", "in",
     "while", "break", "continue", "return", "if", "else", "match", "true", "false", "Some",
     "None", "Int", "Float", "Bool", "String", "Unit", "Vector", "Option", "Map", "RunKind",
     "RunSummary", "list_runs", "get_metric", "println", "len", "push", "main", "x", "run",
+    "map", "filter", "fold", "sort_by", "max_by", "group_by", "enumerate", "zip", "format", "T",
 ]  # fmt: skip
 PUNCTUATION = [
     "{", "}", "(", ")", "[", "]", "<", ">", ";", ",", ":", "::", ".", "=", "=>", "->", "|",
     "||", "&&", "==", "!=", "<=", ">=", "+", "-", "*", "/", "%", "!", "_", "*", "//", "///",
-    "/*", "*/", "\n",
+    "/*", "*/", "\n", ".0", "|x|", "|| ",
 ]  # fmt: skip
-LITERALS = ['"text {}"', '"\\n"', '"unterminated', "0", "42", "1.5", "1e-3", "99999999999999999999"]
+LITERALS = [
+    '"text {}"', '"\\n"', '"unterminated', "0", "42", "1.5", "1e-3", "99999999999999999999",
+    '"{:>8.3} {:e}"', '"{:q}"', '"{0}"', '"{:.2e"', '"{:08.2}"',
+]  # fmt: skip
 
 tokens = st.sampled_from(KEYWORDS + PUNCTUATION + LITERALS)
 token_soup = st.lists(tokens, max_size=60).map(" ".join)
@@ -119,8 +152,11 @@ def test_mutated_examples_that_check_also_run_cleanly(
     if any(diagnostic.severity == "error" for diagnostic in check_file(scratch)):
         return
     try:
+        limits = Limits(max_steps=200_000)  # a mutant may loop for ever
         with contextlib.chdir(scratch.parent):  # files an example writes land in scratch
-            run_file(scratch, registry_root=fixture_registry, stdout=io.StringIO())
+            run_file(
+                scratch, registry_root=fixture_registry, stdout=io.StringIO(), limits=limits
+            )
     except MedLangRuntimeError as error:
         assert error.render().startswith(f"{error.path}:{error.line}:{error.col}: runtime error:")
     except MedLangError as error:  # e.g. the mutant has no `main` any more
