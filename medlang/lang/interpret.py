@@ -20,6 +20,7 @@ from medlang.lang.ast import Span
 from medlang.lang.builtins import BUILTINS, CONSTANTS, Builtin, BuiltinFailure, show
 from medlang.lang.diagnostics import MedLangRuntimeError, line_of
 from medlang.lang.externs import ExternContext, ExternFailure, lookup_extern
+from medlang.lang.fast_eval import compile_expr, compile_stmt
 from medlang.lang.modules import LoadedModule
 from medlang.lang.values import (
     INT_MAX,
@@ -283,6 +284,8 @@ class Interpreter:
         self.record_names = record_names or {}
         self.frames: list[_Frame] = []
         self._calls: dict[ast.Call, FnRef | Builtin] = {}
+        self._code: dict[ast.Expr, Callable[[Scope], Value]] = {}
+        self._blocks: dict[ast.Block, tuple] = {}
         self._self_push: dict[ast.Assign, bool] = {}
         self._expr = {
             ast.IntLit: self._literal,
@@ -446,14 +449,32 @@ class Interpreter:
 
     # -- statements and blocks
     def block(self, block: ast.Block, scope: Scope) -> Value:
-        with scope.child() as inner:
-            run = self._stmt
-            for stmt in block.stmts:
-                self._countdown -= 1
-                if self._countdown <= 0:
-                    self._checkpoint(stmt.span)
-                run[type(stmt)](stmt, inner)
-            return self.eval(block.tail, inner) if block.tail is not None else None
+        compiled = self._blocks.get(block)
+        if compiled is None:
+            compiled = self._compile_block(block)
+        declares, statements, tail = compiled
+        if declares:  # a block with `let`s gets a scope of its own; others run in place
+            scope = Scope(scope)
+        for stmt, run in statements:
+            self._countdown -= 1
+            if self._countdown <= 0:
+                self._checkpoint(stmt.span)
+            run(scope)
+        result = tail(scope) if tail is not None else None
+        if declares:
+            scope.vars = {}  # the block is over; drop its values early
+        return result
+
+    def compiled_block(self, block: ast.Block) -> tuple:
+        """(declares a variable?, ((statement, code), ...), tail code or None)."""
+        return self._blocks.get(block) or self._compile_block(block)
+
+    def _compile_block(self, block: ast.Block) -> tuple:
+        declares = any(type(s) is ast.Let for s in block.stmts)
+        statements = tuple((stmt, compile_stmt(self, stmt)) for stmt in block.stmts)
+        tail = (lambda scope: self.eval(block.tail, scope)) if block.tail is not None else None
+        compiled = self._blocks[block] = (declares, statements, tail)
+        return compiled
 
     def _let(self, stmt: ast.Let, scope: Scope) -> None:
         if stmt.pattern is not None:
@@ -463,14 +484,14 @@ class Interpreter:
 
     def _assign(self, stmt: ast.Assign, scope: Scope) -> None:
         try:
-            if self._is_self_push(stmt):
+            if self.is_self_push(stmt):
                 scope.append(stmt.name, self.eval(stmt.value.args[1], scope))
             else:
                 scope.assign(stmt.name, self.eval(stmt.value, scope))
         except KeyError:
             self.fail(f"unknown variable '{stmt.name}'", stmt.name_span)
 
-    def _is_self_push(self, stmt: ast.Assign) -> bool:
+    def is_self_push(self, stmt: ast.Assign) -> bool:
         """Is this ``v = push(v, x)`` with the builtin push?"""
         known = self._self_push.get(stmt)
         if known is None:
@@ -535,9 +556,26 @@ class Interpreter:
     # -- expressions
     def eval(self, expr: ast.Expr, scope: Scope) -> Value:
         try:
-            return self._expr[type(expr)](expr, scope)
+            code = self._code.get(expr)
+            if code is None:
+                code = self.code(expr)
+            return code(scope)
         except MemoryError:  # a value grown too big: the program's doing, shown where
             self.fail("out of memory", expr.span)
+
+    def code(self, expr: ast.Expr) -> Callable[[Scope], Value]:
+        """``expr`` compiled to a closure (once; see fast_eval)."""
+        code = self._code.get(expr)
+        if code is None:
+            code = self._code[expr] = compile_expr(self, expr)
+        return code
+
+    def handler(self, kind: type) -> Callable[[ast.Expr, Scope], Value]:
+        """The tree-walking handler for one kind of expression node."""
+        return self._expr[kind]
+
+    def statement_handler(self, kind: type) -> Callable[[ast.Stmt, Scope], None]:
+        return self._stmt[kind]
 
     @staticmethod
     def _literal(expr, scope: Scope) -> Value:
