@@ -154,9 +154,7 @@ def test_mutated_examples_that_check_also_run_cleanly(
     try:
         limits = Limits(max_steps=200_000)  # a mutant may loop for ever
         with contextlib.chdir(scratch.parent):  # files an example writes land in scratch
-            run_file(
-                scratch, registry_root=fixture_registry, stdout=io.StringIO(), limits=limits
-            )
+            run_file(scratch, registry_root=fixture_registry, stdout=io.StringIO(), limits=limits)
     except MedLangRuntimeError as error:
         assert error.render().startswith(f"{error.path}:{error.line}:{error.col}: runtime error:")
     except MedLangError as error:  # e.g. the mutant has no `main` any more
