@@ -1,6 +1,26 @@
 """The Python side of ``med.evidence::EvidenceProgram``: a validated pydantic model
 built from the MedLang value (via ``to_python``), and its conversion to the
-simulator's ``TrialSpec``."""
+simulator's ``TrialSpec``.
+
+Every Float must be finite (no NaN or infinity: ``1e308 * 10.0`` is refused) and
+within its physical range, checked after the program is evaluated and before any
+simulation; a violation is one line naming the field path. The ranges are wide on
+purpose (they catch impossible values, not unusual ones):
+
+| field | range |
+|---|---|
+| ``arms[].dose_mg`` | 0 ≤ dose ≤ 100,000 mg (100 g; docetaxel is dosed at ~150 mg) |
+| ``*.typical`` of PK, tumour and marrow parameters | 0 < value ≤ 1e6 |
+| ``*.cv`` (between-patient variability) | 0 ≤ cv ≤ 5 |
+| ``population.*`` median/low/high | 0 < low ≤ median ≤ high ≤ 10,000 (kg, mm) |
+| ``pk.*_weight_exponent`` (allometry, usually 0.75 and 1) | -5 ≤ exponent ≤ 5 |
+| ``pk.reference_weight_kg`` | 0 < weight ≤ 1,000 kg |
+| ``pk.molar_mass_g_per_mol`` | 0 < mass ≤ 1e6 g/mol (large proteins) |
+| ``thresholds.response_shrinkage`` | 0 < fraction < 1 |
+| ``thresholds.dlt_anc``, ``grade3_anc`` | 0 < ANC ≤ 100 ×10⁹/L |
+| ``cycle_days`` | 0 < days ≤ 365; ``cycles`` 1..52 |
+| ``solver.*step_hours`` | 0 < h ≤ 24; ``post_dose_hours`` 0..8,760 (a year) |
+"""
 
 from __future__ import annotations
 
@@ -20,31 +40,41 @@ from pydantic import (
 from medlang.evidence.errors import EvidenceError, describe_validation_error
 from medlang.sim import params as sim
 
-_STRICT = ConfigDict(extra="forbid", frozen=True)
+# allow_inf_nan=False: NaN and infinities are refused for every Float field
+_STRICT = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-Positive = Field(gt=0)
-NonNegative = Field(ge=0)
 MAX_SOLVER_STEPS = 1_000_000  # the example trial takes about 5,600
+
+
+MAX_DOSE_MG = 100_000.0
 
 
 class ParamModel(BaseModel):
     model_config = _STRICT
-    typical: float = Positive
+    typical: float = Field(gt=0, le=1e6)
     cv: float = Field(ge=0, le=5)
 
 
 class CovariateModel(BaseModel):
     model_config = _STRICT
-    median: float = Positive
+    median: float = Field(gt=0, le=10_000)
     cv: float = Field(ge=0, le=5)
-    low: float = Positive
-    high: float = Positive
+    low: float = Field(gt=0, le=10_000)
+    high: float = Field(gt=0, le=10_000)
+
+    @field_validator("high")
+    @classmethod
+    def _ordered(cls, high: float, info: ValidationInfo) -> float:
+        low, median = info.data.get("low"), info.data.get("median")
+        if low is not None and median is not None and not low <= median <= high:
+            raise ValueError(f"need low <= median <= high (low {low}, median {median})")
+        return high
 
 
 class DoseArmModel(BaseModel):
     model_config = _STRICT
     label: str = Field(min_length=1)
-    dose_mg: float = NonNegative
+    dose_mg: float = Field(ge=0, le=MAX_DOSE_MG)
 
 
 class PopulationModel(BaseModel):
@@ -57,10 +87,10 @@ class PkModel(BaseModel):
     model_config = _STRICT
     cl_l_per_h: ParamModel
     v_l: ParamModel
-    cl_weight_exponent: float
-    v_weight_exponent: float
-    reference_weight_kg: float = Positive
-    molar_mass_g_per_mol: float = Positive
+    cl_weight_exponent: float = Field(ge=-5, le=5)
+    v_weight_exponent: float = Field(ge=-5, le=5)
+    reference_weight_kg: float = Field(gt=0, le=1_000)
+    molar_mass_g_per_mol: float = Field(gt=0, le=1e6)
 
 
 class TumourModel(BaseModel):
@@ -82,15 +112,15 @@ class MarrowModel(BaseModel):
 class ThresholdsModel(BaseModel):
     model_config = _STRICT
     response_shrinkage: float = Field(gt=0, lt=1)
-    dlt_anc: float = Positive
-    grade3_anc: float = Positive
+    dlt_anc: float = Field(gt=0, le=100)
+    grade3_anc: float = Field(gt=0, le=100)
 
 
 class SolverModel(BaseModel):
     model_config = _STRICT
     step_hours: float = Field(gt=0, le=24)
     post_dose_step_hours: float = Field(gt=0, le=24)
-    post_dose_hours: float = NonNegative
+    post_dose_hours: float = Field(ge=0, le=8_760)
 
 
 class EvidenceProgram(BaseModel):
