@@ -16,6 +16,7 @@ record both as sections; the exported file given to either option serves both.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -29,7 +30,7 @@ from pydantic import (
     model_validator,
 )
 
-from medlang.evidence.errors import EvidenceError, describe_validation_error
+from medlang.evidence.errors import EvidenceError, describe_validation_error, printable
 from medlang.evidence.overrides import Overrides
 from medlang.evidence.overrides import apply as apply_overrides
 from medlang.evidence.overrides import for_section as overrides_for_section
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
 # strict: "1" or true is not a seed (lax pydantic would record 1, which nobody wrote);
 # json.loads accepts NaN and Infinity, and no simulation setting may be one
 _STRICT = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, strict=True)
+MAX_SEED = 2**64 - 1  # seeds are u64, as in the Rust toolchain
 MAX_LAYER_WIDTH, MAX_LAYERS = 1024, 8  # the surrogate's MLP stays well under 100 MB
 
 # Model versions (medlang.sim.params.TrialSpec.model_version): 1 is the model of
@@ -56,7 +58,7 @@ VERSION_2_KEYS = ("model_version", "dlt_definition", "response_definition")
 class TrainSurrogateConfig(BaseModel):
     model_config = _STRICT
     model_version: int | None = ModelVersion
-    seed: int = Field(0, ge=0)
+    seed: int = Field(0, ge=0, le=MAX_SEED)
     n_patients: int = Field(1200, ge=20, le=200_000)
     # default: 0.5 x lowest, 1.25 x highest arm; not strict: JSON gives a list, not a tuple
     dose_range_mg: tuple[StrictFloat, StrictFloat] | None = Field(None, strict=False)
@@ -66,7 +68,7 @@ class TrainSurrogateConfig(BaseModel):
     )
     epochs: int = Field(200, ge=1, le=100_000)
     learning_rate: float = Field(3e-3, gt=0, le=1)
-    batch_size: int = Field(64, ge=1)
+    batch_size: int = Field(64, ge=1, le=1_000_000)
     val_fraction: float = Field(0.2, ge=0, lt=1)
 
     @model_validator(mode="after")
@@ -83,7 +85,7 @@ class TrainSurrogateConfig(BaseModel):
 class EvalSurrogateConfig(BaseModel):
     model_config = _STRICT
     model_version: int | None = ModelVersion
-    seed: int = Field(1, ge=0)
+    seed: int = Field(1, ge=0, le=MAX_SEED)
     # default: 300 (model version 1), 1000 (version 2)
     n_patients: int | None = Field(None, ge=1, le=200_000)
     doses_mg: list[float] | None = None  # default: the program's arm doses, in turn
@@ -113,8 +115,10 @@ class EvidenceRunConfig(BaseModel):
     strategy: Strategy | None = None  # default: the backend's (Hybrid -> adaptive)
     mech_threshold: float = Field(0.07, ge=0)
     audit_fraction: float = Field(0.03, ge=0, le=1)
-    seed: int | None = Field(None, ge=0)  # virtual population; default: the program's seed
-    audit_seed: int = Field(0, ge=0)
+    seed: int | None = Field(
+        None, ge=0, le=MAX_SEED
+    )  # virtual population; default: the program's seed
+    audit_seed: int = Field(0, ge=0, le=MAX_SEED)
     backend: str | None = None  # recorded by a logged run; must match when present
     model_version: int | None = ModelVersion
     dlt_definition: DltDefinition = "grade4_any"
@@ -163,9 +167,9 @@ class RLTrainConfig(BaseModel):
     epsilon_start: float = Field(1.0, ge=0, le=1)
     epsilon_min: float = Field(0.05, ge=0, le=1)
     epsilon_decay: float = Field(0.998, gt=0, le=1)
-    convergence_window: int = Field(200, ge=1)
+    convergence_window: int = Field(200, ge=1, le=MAX_EPISODES)
     convergence_tolerance: float = Field(0.1, gt=0)
-    seed: int = Field(0, ge=0)
+    seed: int = Field(0, ge=0, le=MAX_SEED)
 
 
 class RLEvalRecorded(BaseModel):
@@ -173,7 +177,7 @@ class RLEvalRecorded(BaseModel):
 
     model_config = ConfigDict(extra="ignore", frozen=True, strict=True)
     n_episodes: int = Field(200, ge=1, le=MAX_EPISODES)
-    seed: int = Field(2026, ge=0)
+    seed: int = Field(2026, ge=0, le=MAX_SEED)
 
 
 class RLTrainFile(BaseModel):
@@ -190,7 +194,7 @@ class RLEvalFile(BaseModel):
     model_config = _STRICT
     env: EnvConfig = Field(default_factory=EnvConfig)
     n_episodes: int = Field(200, ge=1, le=MAX_EPISODES)
-    seed: int = Field(2026, ge=0)
+    seed: int = Field(2026, ge=0, le=MAX_SEED)
 
 
 # What each producer's --config holds (`mlc config-schema COMMAND` prints its JSON
@@ -247,12 +251,88 @@ def read_json(path: Path, what: str) -> Any:
         raise EvidenceError(f"{path}: {what} not found") from None
     except (OSError, UnicodeDecodeError) as error:
         raise EvidenceError(f"{path}: cannot read {what}: {error}") from None
+    return parse_json(text, path, what)
+
+
+MAX_NESTING = 64  # deeper than any config, surrogate or policy file we write
+_INT_RANGE = (-(2**63), 2**64 - 1)  # what an i64 or a u64 can hold
+
+
+class _OutOfRange:
+    """A number JSON can spell but no config field can hold; reported with its path."""
+
+    def __init__(self, problem: str) -> None:
+        self.problem = problem
+
+
+def _parse_int(text: str) -> int | _OutOfRange:
+    if len(text) > 21 or not _INT_RANGE[0] <= (value := int(text)) <= _INT_RANGE[1]:
+        return _OutOfRange(f"integer {_abbreviated(text)} does not fit in 64 bits")
+    return value
+
+
+def _parse_float(text: str) -> float | _OutOfRange:
+    value = float(text)
+    if math.isinf(value):
+        return _OutOfRange(f"number {_abbreviated(text)} is outside the float range")
+    return value
+
+
+def _parse_constant(text: str) -> _OutOfRange:
+    return _OutOfRange(f"{text} is not a number a config may hold")
+
+
+def _abbreviated(text: str) -> str:
+    return text if len(text) <= 24 else f"{text[:10]}...{text[-6:]} ({len(text)} characters)"
+
+
+def parse_json(text: str, path: Path | str, what: str) -> Any:
+    """JSON as config files may hold it: numbers within 64-bit integers and floats,
+    nesting at most ``MAX_NESTING`` deep. Anything else is one ``EvidenceError`` line
+    naming the file and the field (never a RecursionError or a ValueError)."""
     try:
-        return json.loads(text)
+        data = json.loads(
+            text,
+            parse_int=_parse_int,
+            parse_float=_parse_float,
+            parse_constant=_parse_constant,
+        )
     except json.JSONDecodeError as error:
         raise EvidenceError(
             f"{path}:{error.lineno}:{error.colno}: malformed JSON in {what}: {error.msg}"
         ) from None
+    except RecursionError:
+        raise EvidenceError(f"{path}: {what} is nested deeper than {MAX_NESTING} levels") from None
+    problem = _first_problem(data)
+    if problem is not None:
+        field, message = problem
+        if len(field) > 60:  # a path 64 levels deep: its start says where
+            field = f"{field[:40]}..."
+        where = f"field '{field}': " if field else ""
+        raise EvidenceError(f"{path}: {where}{message}")
+    return data
+
+
+def _first_problem(data: Any) -> tuple[str, str] | None:
+    """(field path, problem) of the first out-of-range number or too deep nesting."""
+    stack: list[tuple[Any, str, int]] = [(data, "", 0)]
+    while stack:
+        value, field, depth = stack.pop()
+        if isinstance(value, _OutOfRange):
+            return field, value.problem
+        if isinstance(value, dict | list):
+            if depth >= MAX_NESTING:
+                return field, f"nested deeper than {MAX_NESTING} levels"
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            children = []
+            for key, item in items:
+                if isinstance(key, int):
+                    child = f"{field}[{key}]"
+                else:
+                    child = f"{field}.{printable(key)}" if field else printable(key)
+                children.append((item, child, depth + 1))
+            stack.extend(reversed(children))  # report the first problem in file order
+    return None
 
 
 # Commands that share one producer accept each other's recorded configs.

@@ -89,8 +89,8 @@ def recorded_program(*config_paths: Path | None) -> tuple[str, Path] | None:
             continue
         try:
             data = json.loads(path.expanduser().read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, ValueError):
-            continue
+        except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+            continue  # the config reader reports it, naming the file
         inputs = data.get("inputs") if isinstance(data, dict) else None
         program = inputs.get("evidence_program") if isinstance(inputs, dict) else None
         if not isinstance(program, dict):

@@ -22,7 +22,7 @@ def describe_validation_error(error) -> str:
     elif first.get("type") == "missing":
         message = "missing required field"
     elif "input" in first and first.get("type") not in ("model_type", "dict_type"):
-        message = f"{message} (got {first['input']!r})"
+        message = f"{message} (got {_short(repr(first['input']))})"
     more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
     return f"field '{location}': {message}{more}" if location else f"{message}{more}"
 
@@ -33,7 +33,8 @@ def _location(loc) -> str:
         if isinstance(part, int):
             text += f"[{part}]"
         else:
-            text += f".{part}" if text else str(part)
+            part = printable(str(part))
+            text += f".{part}" if text else part
     return text
 
 
@@ -50,3 +51,14 @@ def is_dir(path: Path) -> bool:
         return path.is_dir()
     except OSError:
         return False
+
+
+def _short(text: str, limit: int = 80) -> str:
+    """A value as shown in an error: a 4,000-digit number or a deep list stays one line."""
+    return text if len(text) <= limit else f"{text[: limit - 20]}... ({len(text)} characters)"
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters escaped: a key holding a newline must not
+    split an error message over two lines."""
+    return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")

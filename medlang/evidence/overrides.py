@@ -84,7 +84,7 @@ def typed_value(annotation: Any, text: str) -> Any:
     value of the type (numbers, lists, null, booleans), else the text itself."""
     try:
         value = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON (or absurdly deep): the text itself
         return text
     if isinstance(value, str):
         return value
