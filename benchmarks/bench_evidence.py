@@ -81,32 +81,103 @@ def solve_cost(spec, sizes: tuple[int, ...] = (30, 300, 3000, 9000)) -> None:
         print(f"| {population.n} | {t:.3f} | {1000 * t / population.n:.2f} |")
 
 
-def rl_comparison(loaded) -> None:
-    """Q-learning with the example configs vs every fixed-dose policy, same patients."""
+def rl_comparison(loaded, seeds: int, n_patients: int) -> None:
+    """Q-learning (example configs, model version 2) trained with several seeds, and
+    fixed doses and the titration rule, all on the same ``n_patients`` fresh patients."""
     import numpy as np
 
     from medlang.evidence.configs import EnvConfig, RLTrainConfig
     from medlang.evidence.policies import env_settings
-    from medlang.sim.rl import QLearning, greedy_rollouts, train_q
+    from medlang.sim.rl import QLearning, train_q
+    from medlang.sim.rl_eval import GreedyQ, compare, rollouts, summary
 
     env = env_settings(EnvConfig.model_validate_json((EXAMPLE / "rl_env.json").read_text()), loaded)
     train = RLTrainConfig.model_validate_json((EXAMPLE / "rl_train.json").read_text())
-    spec = loaded.program.to_spec()
-    t_train, (table, _, _) = timed(lambda: train_q(spec, env, QLearning(**train.model_dump())), 1)
-    policies = {"Q-learning": table}
-    for level, dose in enumerate(env.dose_levels_mg):
-        fixed = np.zeros_like(table)
-        fixed[:, level] = 1.0
-        policies[f"fixed {dose:g} mg"] = fixed
-    print(f"\nQ-learning training ({train.episodes} episodes): {t_train:.1f} s")
-    print("\n| policy (200 fresh patients) | avg_reward | success_rate | response | DLT |")
-    print("|---|---|---|---|---|")
-    for name, policy in policies.items():
-        r = greedy_rollouts(spec, env, policy, 200, seed=2026)
+    spec = loaded.program.to_spec(model_version=2)
+
+    def show(name: str, row: dict, extra: str = "") -> None:
+        def ci(key: str) -> str:
+            low, high = row[f"{key}_ci95"]
+            return f"{row[key]:.3f} [{low:.3f}, {high:.3f}]"
+
         print(
-            f"| {name} | {r.rewards.mean():.3f} | {r.success.mean():.3f} "
-            f"| {r.responder.mean():.3f} | {r.dlt.mean():.3f} |"
+            f"| {name} | {ci('avg_reward')} | {ci('success_rate')} | {ci('response_rate')} "
+            f"| {ci('dlt_rate')} | {row['mean_dose_mg']:.0f} |{extra}"
         )
+
+    print(
+        f"\nRL (model version 2), {n_patients} fresh patients (seed 2026), paired; "
+        f"Q-learning {train.episodes} episodes per training seed\n"
+    )
+    print(
+        "| policy | avg_reward [95% CI] | success | response | DLT | mean dose (mg) "
+        "| reward - titration [95% CI] |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    rewards = []
+    titration = None
+    for offset in range(seeds):
+        seed = train.seed + offset
+        settings = QLearning(**{**train.model_dump(), "seed": seed})
+        t_train, (table, _, _) = timed(lambda s=settings: train_q(spec, env, s), 1)
+        played = rollouts(spec, env, GreedyQ(table), n_patients, 2026)
+        if titration is None:
+            _, baselines = compare(spec, env, GreedyQ(table), n_patients, 2026, played=played)
+            titration = rollouts(spec, env, baselines_titration(env), n_patients, 2026)
+        diff = played.rewards - titration.rewards
+        half = 1.959964 * diff.std(ddof=1) / np.sqrt(len(diff))
+        rewards.append(float(played.rewards.mean()))
+        show(
+            f"Q-learning, training seed {seed} ({t_train:.0f} s)",
+            summary(played),
+            f" {diff.mean():+.3f} [{diff.mean() - half:+.3f}, {diff.mean() + half:+.3f}] |",
+        )
+    for name, row in baselines.items():
+        show(name, row, " |")
+    print(
+        f"\nQ-learning over {seeds} training seeds: avg_reward mean {np.mean(rewards):.3f}, "
+        f"sd {np.std(rewards, ddof=1):.3f}, range {min(rewards):.3f} to {max(rewards):.3f}"
+    )
+
+
+def baselines_titration(env):
+    from medlang.sim.rl_eval import baselines
+
+    return next(policy for policy in baselines(env) if policy.name == "titration")
+
+
+def solver_speed(loaded, n_patients: int = 3000, repeats: int = 5) -> None:
+    """Model version 1 as it was (one compartment, RK4 on all 7 states, 0.1 h steps
+    for 48 h then 1 h) against version 2 (closed-form PK and tumour, RK4 on the
+    Friberg chain only, the example's 0.05 h for 8 h then 3 h), interleaved."""
+    import dataclasses
+
+    from medlang.sim.population import trial_population
+    from medlang.sim.trial import simulate
+
+    per_arm = n_patients // len(loaded.program.arms)
+    old = dataclasses.replace(
+        loaded.program.to_spec(model_version=1),
+        patients_per_arm=per_arm,
+        step_hours=1.0,
+        post_dose_step_hours=0.1,
+        post_dose_hours=48.0,
+    )
+    new = dataclasses.replace(loaded.program.to_spec(model_version=2), patients_per_arm=per_arm)
+    populations = {"v1": trial_population(old), "v2": trial_population(new)}
+    times: dict[str, list[float]] = {"v1": [], "v2": []}
+    for _ in range(repeats):
+        for name, spec in (("v1", old), ("v2", new)):
+            started = time.perf_counter()
+            simulate(spec, populations[name])
+            times[name].append(time.perf_counter() - started)
+    t1, t2 = statistics.median(times["v1"]), statistics.median(times["v2"])
+    print(f"\nMechanistic solve, {n_patients} patients x 6 cycles (median of {repeats}):")
+    print("| model | solve (s) | patients/s |")
+    print("|---|---|---|")
+    print(f"| version 1 (before) | {t1:.2f} | {n_patients / t1:,.0f} |")
+    print(f"| version 2 | {t2:.2f} | {n_patients / t2:,.0f} |")
+    print(f"speed-up {t1 / t2:.2f}x")
 
 
 def compare_backends(loaded, surrogate, patients_per_arm: int, args) -> None:
@@ -118,7 +189,11 @@ def compare_backends(loaded, surrogate, patients_per_arm: int, args) -> None:
 
     hybrid_config = json.loads((EXAMPLE / "hybrid_config.json").read_text())
     routing = Routing(
-        "adaptive", hybrid_config["mech_threshold"], hybrid_config["audit_fraction"], 0
+        "adaptive",
+        hybrid_config["mech_threshold"],
+        hybrid_config["audit_fraction"],
+        0,
+        version2=True,
     )
     print(
         f"\n{len(loaded.program.arms)} arms x {patients_per_arm} patients\n"
@@ -127,7 +202,7 @@ def compare_backends(loaded, surrogate, patients_per_arm: int, args) -> None:
     )
     print("|---|---|---|---|---|---|---|")
     for offset in range(args.seeds):
-        spec = loaded.program.to_spec(seed=loaded.program.seed + offset)
+        spec = loaded.program.to_spec(seed=loaded.program.seed + offset, model_version=2)
         spec = dataclasses.replace(spec, patients_per_arm=patients_per_arm)
         population = trial_population(spec)
         t_mech, mech = timed(
@@ -153,19 +228,25 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3, help="virtual populations compared")
     parser.add_argument("--surrogate", type=Path, help="use this surrogate instead of training")
     parser.add_argument("--no-rl", action="store_true", help="skip the RL comparison")
+    parser.add_argument("--rl-seeds", type=int, default=5, help="Q-learning training seeds")
+    parser.add_argument("--rl-patients", type=int, default=1000, help="paired RL patients")
+    parser.add_argument("--only", choices=["speed", "backends", "rl"], help="run one part")
     args = parser.parse_args()
 
     from medlang.sim.surrogate import Surrogate
 
     loaded = load_program()
-    with tempfile.TemporaryDirectory() as tmp:
-        model = args.surrogate or train_and_qualify(loaded, Path(tmp))
-        surrogate = Surrogate.from_json(json.loads(model.read_text()))
-    for patients_per_arm in args.patients_per_arm:
-        compare_backends(loaded, surrogate, patients_per_arm, args)
-    solve_cost(loaded.program.to_spec())
-    if not args.no_rl:
-        rl_comparison(loaded)
+    if args.only in (None, "speed"):
+        solver_speed(loaded)
+    if args.only in (None, "backends"):
+        with tempfile.TemporaryDirectory() as tmp:
+            model = args.surrogate or train_and_qualify(loaded, Path(tmp))
+            surrogate = Surrogate.from_json(json.loads(model.read_text()))
+        for patients_per_arm in args.patients_per_arm:
+            compare_backends(loaded, surrogate, patients_per_arm, args)
+        solve_cost(loaded.program.to_spec(model_version=2))
+    if args.only in (None, "rl") and not args.no_rl:
+        rl_comparison(loaded, args.rl_seeds, args.rl_patients)
 
 
 if __name__ == "__main__":

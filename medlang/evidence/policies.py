@@ -247,6 +247,11 @@ def eval_policy_rl(
                 _spec(loaded, resolved_env), env, table, n_episodes, seed, progress=step
             )
         metrics = _rollout_metrics(rollouts)
+        baselines = None
+        if resolved_env["model_version"] >= 2:  # version 1's reports stay as they were
+            baselines = _against_baselines(
+                _spec(loaded, resolved_env), env, rollouts, n_episodes, seed, metrics
+            )
         report = {
             "evidence_program": loaded.function,
             "policy": request.shown_path(policy_path),
@@ -254,8 +259,35 @@ def eval_policy_rl(
             "metrics": dict(metrics),
             "mean_dose_by_cycle_mg": rollouts.doses.mean(axis=0).tolist(),
         }
+        if baselines is not None:
+            report["baselines"] = baselines
+            report["reward"] = REWARD_DOCUMENTATION
         metrics["execution_time_ms"] = (time.perf_counter() - started) * 1000.0
     return recording.commit(metrics, [("RLEvalReport", out_report, report)])
+
+
+REWARD_DOCUMENTATION = (
+    "per cycle: tumour_weight * (RTS at the previous assessment - RTS at this one, on "
+    "assessment cycles) - grade3_penalty * [0.5 <= nadir < 1.0] - grade4_penalty * "
+    "[nadir < 0.5] - violation_penalty * violations; + response_bonus * [responder] "
+    "after the last cycle. Success: responder without DLT. Baselines meet the same "
+    "patients (paired); differences are policy - baseline with 95% CIs."
+)
+
+
+def _against_baselines(spec, env, rollouts, n_episodes: int, seed: int, metrics: dict) -> dict:
+    """Fixed doses and the titration rule on the same patients; CIs into ``metrics``."""
+    from medlang.sim.rl_eval import GreedyQ, compare, summary
+
+    _, table = compare(spec, env, GreedyQ(None), n_episodes, seed, played=rollouts)
+    own = summary(rollouts)
+    for key in ("avg_reward", "success_rate", "response_rate", "dlt_rate"):
+        metrics[f"{key}_ci95"] = own[f"{key}_ci95"]
+    titration = table["titration"]
+    metrics["reward_minus_titration"] = titration["reward_difference"]
+    metrics["reward_minus_titration_ci95"] = titration["reward_difference_ci95"]
+    metrics["success_minus_titration"] = titration["success_difference"]
+    return table
 
 
 def _rollout_metrics(rollouts) -> dict:

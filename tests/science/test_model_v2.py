@@ -241,3 +241,56 @@ def test_qualification_samples_the_training_dose_range(surrogate_v2):
     assert len(strata) == 5 and all(label.endswith(" mg") for label in strata)
     assert json.loads(report.read_text())["config"]["doses_mg"] is None  # uniform, not arms
     assert metrics["n_patients"] == 50
+
+
+def test_rl_evaluation_compares_with_baselines_on_paired_patients(project):
+    env = {"dose_levels_mg": [60.0, 120.0, 175.0], "anc_bin_edges": [0.5, 1.0, 1.5]}
+    Path(project.path("env2.json")).write_text(json.dumps(env))
+    policy, report = project.path("policy2.json"), Path(project.path("out/rl2.json"))
+    env_args = ("--env-config", project.path("env2.json"))
+    project.produce(
+        "train-policy-rl",
+        *env_args,
+        "--train-config",
+        project.path("rltrain.json"),
+        "--out-policy",
+        policy,
+    )
+    assert json.loads(Path(policy).read_text())["env"]["model_version"] == 2
+    project.produce(
+        "eval-policy-rl",
+        *env_args,
+        "--policy",
+        policy,
+        "--n-episodes",
+        "12",
+        "--out-report",
+        str(report),
+    )
+    document = json.loads(report.read_text())
+    metrics, baselines = document["metrics"], document["baselines"]
+    assert set(baselines) == {"fixed 60 mg", "fixed 120 mg", "fixed 175 mg", "titration"}
+    titration = baselines["titration"]
+    assert metrics["reward_minus_titration"] == pytest.approx(
+        metrics["avg_reward"] - titration["avg_reward"]
+    )
+    low, high = metrics["avg_reward_ci95"]
+    assert low <= metrics["avg_reward"] <= high
+    assert "grade4_penalty" in document["reward"]
+    assert baselines["fixed 175 mg"]["mean_dose_mg"] == 175.0
+
+
+def test_titration_steps_down_after_grade_4_and_up_after_recovery(example_spec):
+    from medlang.sim.rl import DoseEnv, EnvSettings
+    from medlang.sim.rl_eval import Titration
+
+    env = EnvSettings((75.0, 125.0, 175.0, 225.0), 2, (0.5, 1.0), (0.7,), 1.0, 2.0, 0.2, 1.0, 1.0)
+    rng = np.random.default_rng(0)
+    from medlang.sim.population import sample_patients
+
+    sim = DoseEnv(example_spec, env, sample_patients(example_spec, 3, rng))
+    rule = Titration()
+    rule.start(3, env)
+    assert rule.act(sim).tolist() == [2, 2, 2]  # 175 mg
+    sim.cycle, sim.last_nadir = 1, np.array([0.3, 1.2, 2.0])
+    assert rule.act(sim).tolist() == [1, 2, 3]
