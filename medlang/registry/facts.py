@@ -16,7 +16,6 @@ or the stored JSON object alike.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from typing import Any
 
 from medlang.registry.storage import Table
@@ -90,28 +89,34 @@ def columns(table: Table, record: Any) -> tuple[Any, ...]:
     )
 
 
-def keyed(table: Table, record: Any) -> Iterator[KeyedValue]:
+def keyed(table: Table, record: Any) -> list[KeyedValue]:
     """Every path into the record's namespaces with its value; the first of a repeated
-    path wins (``{"a.b": 1, "a": {"b": 2}}`` both spell ``a.b``)."""
-    seen: set[str] = set()
+    path wins (``{"a.b": 1, "a": {"b": 2}}`` both spell ``a.b``). Called for every
+    record the index takes in, so it dispatches on exact types."""
+    found: dict[str, KeyedValue] = {}
     for namespace in NAMESPACES[table]:
         value = _get(record, namespace)
         if isinstance(value, dict):
-            for item in _walk(namespace, value, 1):
-                if item[0] not in seen:
-                    seen.add(item[0])
-                    yield item
+            _walk(namespace, value, 1, found)
+    return list(found.values())
 
 
-def _walk(prefix: str, obj: dict[str, Any], depth: int) -> Iterator[KeyedValue]:
+def _walk(prefix: str, obj: dict[str, Any], depth: int, found: dict[str, KeyedValue]) -> None:
     for name, value in obj.items():
         key = f"{prefix}.{name}"
-        if isinstance(value, dict):
-            yield key, None, None, OBJECT
+        if key in found:
+            continue
+        kind = type(value)
+        if kind is float:
+            found[key] = (key, value, None, NUMBER) if value == value else (key, None, None, NULL)
+        elif kind is str:
+            found[key] = (key, None, value, STRING)
+        elif kind is dict:
+            found[key] = (key, None, None, OBJECT)
             if depth < MAX_DEPTH:
-                yield from _walk(key, value, depth + 1)
+                _walk(key, value, depth + 1, found)
         else:
-            yield scalar(key, value)
+            found[key] = scalar(key, value)
 
 
 def scalar(key: str, value: Any) -> KeyedValue:
