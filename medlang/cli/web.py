@@ -36,7 +36,21 @@ def ui(app: Any, host: str, port: int, token: str | None) -> None:
 
 
 @click.command("report")
-@click.argument("run_ids", metavar="ID...", nargs=-1, required=True)
+@click.argument("run_ids", metavar="ID...", nargs=-1)
+@click.option(
+    "--where",
+    metavar="EXPR",
+    help="Report the runs this query selects (the language of `mlc runs list --where`).",
+)
+@click.option(
+    "-n",
+    "limit",
+    type=click.IntRange(1, 200),
+    default=20,
+    show_default=True,
+    help="With --where: at most N runs, newest first (or in --order-by order).",
+)
+@click.option("--order-by", "order_by", metavar="FIELD", help="With --where: order of the runs.")
 @click.option(
     "--out",
     required=True,
@@ -53,7 +67,16 @@ def ui(app: Any, host: str, port: int, token: str | None) -> None:
 )
 @click.option("--title", default=None, help="Heading of the report (default: from the runs).")
 @click.pass_obj
-def report(app: Any, run_ids: tuple[str, ...], out: str, fmt: str, title: str | None) -> None:
+def report(
+    app: Any,
+    run_ids: tuple[str, ...],
+    where: str | None,
+    limit: int,
+    order_by: str | None,
+    out: str,
+    fmt: str,
+    title: str | None,
+) -> None:
     """Write one self-contained HTML (or PDF) report about runs: provenance (git commit,
     inputs with sha256, environment), metrics, config and the same pictures as
     `mlc ui`. It opens offline: data and scripts are inside the file.
@@ -62,6 +85,7 @@ def report(app: Any, run_ids: tuple[str, ...], out: str, fmt: str, title: str | 
     Examples:
       mlc report 6a14c8a2 --out report.html
       mlc report 6a14c8a2 3e429c50 --format pdf --out trial.pdf
+      mlc report --where "tags.paper = 'fig3'" --out fig3.html
     """
     from pathlib import Path
 
@@ -72,7 +96,20 @@ def report(app: Any, run_ids: tuple[str, ...], out: str, fmt: str, title: str | 
     from medlang.web.report import ReportError, render_report, to_pdf
 
     registry = Registry(app.registry_root)
+    if bool(run_ids) == bool(where):
+        raise click.UsageError("give run ids or --where EXPR (one of the two)")
     try:
+        if where:
+            from medlang.query.errors import QueryError
+
+            try:
+                found = registry.iter_runs(where=where, order_by=order_by, limit=limit)
+                run_ids = tuple(run["id"] for run in found)
+            except QueryError as error:
+                click.echo(error.render("--where"), err=True)
+                raise SystemExit(2) from None
+            if not run_ids:
+                raise ReportError(f"no run matches --where {where!r}")
         if out == "-":
             if fmt == "pdf":
                 raise ReportError("--format pdf needs a file for --out, not -")

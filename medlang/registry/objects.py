@@ -156,12 +156,20 @@ class ObjectDir:
                 os.unlink(temporary)
 
     def open(self, sha256: str) -> BinaryIO:
+        """The object's bytes. Only a regular file is an object: a symlink or a pipe
+        planted in the store is refused, never followed (readers trust a hash, not a
+        path, and the web app serves these bytes)."""
+        flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
         try:
-            return open(self.path_of(sha256), "rb")  # noqa: SIM115 - returned to the caller
+            fd = os.open(self.path_of(sha256), flags)
         except FileNotFoundError:
             raise RegistryError(f"object {sha256} is not in the registry's store") from None
         except OSError as error:
             raise RegistryError(f"cannot read object {sha256}: {error.strerror or error}") from None
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise RegistryError(f"object {sha256} in the registry's store is not a regular file")
+        return os.fdopen(fd, "rb")
 
     def ids(self) -> Iterator[str]:
         if not self.root.is_dir():

@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from medlang.cli.main import cli
 from medlang.registry import Registry, RunKind
+from tests.registry.factories import run as make_run
 from tests.web.conftest import rendered_marks
 
 
@@ -172,4 +173,18 @@ def test_every_run_page_draws_its_kind_s_pictures(watched_page, ui_server, demo_
             assert rendered_marks(page, name) >= 1, (run["kind"], name)
         seen.add(run["kind"])
     assert set(expected) <= seen
+    watched_page.assert_clean()
+
+
+def test_a_run_logged_while_the_app_runs_shows_after_a_reload(
+    watched_page, ui_server, demo_registry
+):
+    page = watched_page.page
+    page.goto(f"{ui_server}/runs?kind=RLEval")
+    before = page.locator("table.runs tbody tr[data-run]").count()
+    registry = Registry(demo_registry)  # another terminal logging a run
+    new = registry.log_run(make_run(999, RunKind.RLEval, metrics={"avg_reward": 0.5}))
+    page.reload()
+    assert page.locator(f"tr[data-run='{new}']").is_visible()
+    assert page.locator("table.runs tbody tr[data-run]").count() == before + 1
     watched_page.assert_clean()

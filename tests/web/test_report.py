@@ -87,3 +87,27 @@ def test_bad_requests_are_one_line(demo_registry, tmp_path):
     assert pdf_to_stdout.exit_code == 1
     assert "--format pdf needs a file for --out" in pdf_to_stdout.stderr
     assert not (tmp_path / "r.html").exists()
+
+
+def test_a_report_of_the_runs_a_query_selects(demo_registry, tmp_path):
+    out = tmp_path / "evals.html"
+    done = mlc(
+        demo_registry,
+        "report",
+        "--where",
+        "kind = SurrogateEval",
+        "-n",
+        "3",
+        "--order-by",
+        "metrics.rmse",
+        "--out",
+        str(out),
+    )
+    assert done.exit_code == 0, done.output
+    html = out.read_text()
+    assert html.count('<section class="run"') == 3
+    bad = mlc(demo_registry, "report", "--where", "metrics.rsme < 1", "--out", str(out))
+    assert bad.exit_code == 2
+    assert bad.stderr.startswith("--where:1:1: error:") and "did you mean" in bad.stderr
+    neither = mlc(demo_registry, "report", "--out", str(out))
+    assert neither.exit_code == 2 and "give run ids or --where" in neither.stderr

@@ -114,3 +114,24 @@ def test_the_token_is_enforced_on_every_request(demo_registry):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_an_object_planted_as_a_symlink_is_not_served(tmp_path):
+    """The store names objects by hash; a symlink put in an object's place is refused."""
+    from medlang.registry import Registry
+
+    source = tmp_path / "result.json"
+    source.write_text('{"ok": true}')
+    registry = Registry(tmp_path / "registry")
+    digest = registry.store_file(source)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("root:x:0:0")
+    with TestClient(create_app(registry.root)) as client:
+        assert client.get(f"/objects/{digest}").content == b'{"ok": true}'
+        stored = next((registry.root / "objects").rglob(digest[2:]))
+        stored.chmod(0o600)
+        stored.unlink()
+        stored.symlink_to(secret)
+        response = client.get(f"/objects/{digest}")
+    assert response.status_code == 404
+    assert "root:" not in response.text
