@@ -170,3 +170,18 @@ def test_a_directory_writable_by_the_users_private_group_is_fine(root):
     listed = _mlc("runs", "list")
     assert listed.exit_code == 0 and "warning" not in listed.stderr
     Registry(root).log_run(run(9))
+
+
+def test_a_symlinked_registry_directory_is_followed_deliberately(root, tmp_path):
+    """The documented decision: one link to the registry directory, chosen by the user,
+    is followed without comment; the checks apply to the directory it leads to."""
+    link = tmp_path / "registry-link"
+    link.symlink_to(root)
+    result = _mlc("--registry", str(link), "runs", "list")
+    assert result.exit_code == 0 and "Showing 1 of 1 runs" in result.stdout
+    assert "warning" not in result.stderr
+    Registry(link).log_run(run(10))
+    assert Registry(root).count_runs() == 2
+    os.chmod(root, 0o777)  # the target's permissions are what count
+    with pytest.raises(RegistryError, match="writable by other users"):
+        Registry(link).log_run(run(11))
