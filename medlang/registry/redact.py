@@ -40,6 +40,7 @@ Matching words, not substrings, keeps ``max_tokens``, ``tokenizer``, ``author``,
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -137,6 +138,7 @@ _PAT_FRIENDS = frozenset({"github", "gitlab", "gh", "personal", "access", "token
 _WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 
 
+@functools.lru_cache(maxsize=4096)  # the same few keys come back in every record
 def is_secret_key(key: str) -> bool:
     """Does ``key`` name a secret (rule 1 above)?"""
     words = [word.lower() for word in _WORD.findall(key)]
