@@ -92,10 +92,9 @@ def report(
     from medlang.files import write_bytes_atomic
     from medlang.registry.errors import RegistryError
     from medlang.registry.guard import refuse_registry_output
-    from medlang.registry.store import Registry
     from medlang.web.report import ReportError, render_report, to_pdf
 
-    registry = Registry(app.registry_root)
+    registry = app.registry()
     if bool(run_ids) == bool(where):
         raise click.UsageError("give run ids or --where EXPR (one of the two)")
     try:

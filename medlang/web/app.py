@@ -32,7 +32,7 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 def create_app(registry_root: Path, *, token: str | None = None) -> Starlette:
     """The app over the registry at ``registry_root``; with ``token``, every request needs it."""
-    registry = Registry(registry_root)
+    registry = Registry.open(registry_root)  # a directory or an archive file (read-only)
     templates = Jinja2Templates(directory=str(_HERE / "templates"))
     templates.env.globals["registry_root"] = str(registry.root)
     templates.env.filters["shell"] = shlex.quote

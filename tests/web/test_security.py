@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import http.cookiejar
+import shutil
 import subprocess
 import sys
 import urllib.error
@@ -135,3 +136,31 @@ def test_an_object_planted_as_a_symlink_is_not_served(tmp_path):
         response = client.get(f"/objects/{digest}")
     assert response.status_code == 404
     assert "root:" not in response.text
+
+
+def test_an_archive_file_is_browsed_read_only(demo_registry, tmp_path):
+    from click.testing import CliRunner
+
+    from medlang.cli.main import cli
+
+    registry = tmp_path / "registry"
+    shutil.copytree(demo_registry, registry)  # the session's registry stays as it is
+    archive = tmp_path / "evals.jsonl"
+    done = CliRunner().invoke(
+        cli,
+        [
+            "--registry",
+            str(registry),
+            "runs",
+            "archive",
+            "--where",
+            "kind = RLTrain",
+            "--to",
+            str(archive),
+        ],
+    )
+    assert done.exit_code == 0, done.output
+    with TestClient(create_app(archive)) as client:
+        runs = client.get("/runs?format=json").json()["runs"]
+        assert runs and {run["kind"] for run in runs} == {"RLTrain"}
+        assert client.get(f"/runs/{runs[0]['id']}").status_code == 200
