@@ -37,7 +37,26 @@ def compile_expr(interpreter: Interpreter, expr: ast.Expr) -> Code:
         return _binary(interpreter, expr)
     if kind is ast.Unary:
         return _unary(interpreter, expr)
+    if kind is ast.Field:
+        return _field(interpreter, expr)
     return _by_handler(interpreter, expr)
+
+
+def _field(interpreter: Interpreter, expr: ast.Field) -> Code:
+    from medlang.lang.values import Record
+
+    target = interpreter.code(expr.target)
+    name = expr.name
+
+    def field(scope):
+        value = target(scope)
+        if type(value) is Record:
+            fields = value.fields
+            if name in fields:
+                return fields[name]
+        return interpreter.no_field(expr, value)
+
+    return field
 
 
 def _by_handler(interpreter: Interpreter, expr: ast.Expr) -> Code:

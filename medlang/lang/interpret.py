@@ -192,13 +192,22 @@ class Closure:
     """A closure value: its code, the variables it captured (copied when it was
     made) and the module it was written in; builtins call it like a function."""
 
-    __slots__ = ("node", "env", "module", "interpreter")
+    __slots__ = ("node", "env", "module", "interpreter", "frame", "names", "body", "active")
 
     def __init__(self, node: ast.Closure, env: dict, module: LoadedModule, interpreter) -> None:
         self.node = node
         self.env = env
         self.module = module
         self.interpreter = interpreter
+        self.frame = _Frame("closure", module)
+        self.active = 0  # calls of this closure under way (it may call itself via a function)
+        self.names = tuple(param.name for param in node.params)
+        # the body as a function of a scope: a block, or an expression compiled once
+        if type(node.body) is ast.Block:
+            block, body = interpreter.block, node.body
+            self.body = lambda scope: block(body, scope)
+        else:
+            self.body = interpreter.code(node.body)
 
     def __call__(self, *args: Value) -> Value:
         return self.interpreter.call_closure(self, args)
@@ -372,23 +381,28 @@ class Interpreter:
         frames = self.frames
         if len(frames) >= MAX_CALL_DEPTH:
             self.fail(f"recursion too deep (more than {MAX_CALL_DEPTH} nested calls)", None)
-        node = closure.node
-        variables = dict(closure.env)
-        for param, arg in zip(node.params, args, strict=True):
-            variables[param.name] = arg
-        frames.append(_Frame("closure", closure.module))
+        names = closure.names
+        if len(names) == 1:
+            variables = {**closure.env, names[0]: args[0]} if closure.env else {names[0]: args[0]}
+        else:
+            variables = dict(closure.env)
+            variables.update(zip(names, args, strict=True))
+        # one frame object per closure, reused; a nested call of the same closure gets its own
+        frame = closure.frame if not closure.active else _Frame("closure", closure.module)
+        frames.append(frame)
+        closure.active += 1
         try:
-            if type(node.body) is ast.Block:
-                result = self.block(node.body, Scope(None, variables))
-            else:
-                result = self.eval(node.body, Scope(None, variables))
+            result = closure.body(Scope(None, variables))
         except _Return as ret:
             result = ret.value
         except RecursionError:
+            closure.active -= 1
             raise
         except BaseException:
+            closure.active -= 1
             frames.pop()
             raise
+        closure.active -= 1
         frames.pop()
         return result
 
@@ -600,6 +614,9 @@ class Interpreter:
         target = self.eval(expr.target, scope)
         if isinstance(target, Record) and expr.name in target.fields:
             return target.fields[expr.name]
+        self.no_field(expr, target)
+
+    def no_field(self, expr: ast.Field, target: Value) -> None:
         self.fail(f"value {show(target, False)} has no field '{expr.name}'", expr.name_span)
 
     def _index(self, expr: ast.Index, scope: Scope) -> Value:
