@@ -115,7 +115,7 @@ def _run_row(run: JsonObject, columns: tuple[str, ...]) -> dict[str, Any]:
 
 def run_page(registry: Registry, prefix: str) -> dict[str, Any]:
     """Everything ``mlc runs show --json`` says about one run, its lineage and pictures."""
-    from medlang.provenance import lineage
+    from medlang.provenance import lineage, verify
 
     try:
         run_id = registry.resolve_run_id(prefix)
@@ -125,15 +125,22 @@ def run_page(registry: Registry, prefix: str) -> dict[str, Any]:
     if record is None:
         raise NotFound(f"no run with id {prefix!r}")
     run = run_views(registry, [record])[0]  # exactly what `mlc runs show --json` prints
-    stored = [
-        sha256
-        for artifact in run["artifacts"]
-        if isinstance(sha256 := artifact.get("sha256"), str) and registry.has_object(sha256)
-    ]
+    # Is each output still the recorded bytes, on disk and in the store? (the checks of
+    # `mlc artifacts verify`, one implementation)
+    checks = verify.check_artifacts(registry, [a["id"] for a in run["artifacts"]])
+    verified = {
+        artifact["id"]: {"on_disk": check.on_disk, "stored": check.stored}
+        for artifact, check in zip(run["artifacts"], checks, strict=True)
+    }
+    stored = sorted(
+        {a.get("sha256") for a in run["artifacts"] if verified[a["id"]]["stored"] == verify.INTACT}
+        - {None}
+    )
     charts = _kind_charts(registry, run)
     return {
         "run": run,
-        "stored": stored,  # the artifacts' hashes whose bytes the object store holds
+        "stored": stored,  # the artifacts' hashes whose intact bytes the store holds
+        "verified": verified,
         "lineage": _neighbours(registry, lineage, run_id),
         "charts": {name: spec for name, spec in charts.items() if spec is not None},
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import urllib.request
+from pathlib import Path
 
 from click.testing import CliRunner
 
@@ -188,3 +189,24 @@ def test_a_run_logged_while_the_app_runs_shows_after_a_reload(
     assert page.locator(f"tr[data-run='{new}']").is_visible()
     assert page.locator("table.runs tbody tr[data-run]").count() == before + 1
     watched_page.assert_clean()
+
+
+def test_the_run_page_says_whether_each_output_is_still_the_recorded_bytes(
+    ui_server, demo_registry, tmp_path
+):
+    hybrid = newest(demo_registry, RunKind.EvidenceMechanistic)
+    artifact = Registry(demo_registry).artifact_json(hybrid["artifacts"][0])
+    url = f"{ui_server}/runs/{hybrid['id']}?format=json"
+    with urllib.request.urlopen(url) as response:
+        before = json.load(response)["verified"][artifact["id"]]
+    assert before == {"on_disk": "ok", "stored": "intact"}
+    result = Path(artifact["path"])
+    kept = result.read_bytes()
+    result.write_bytes(kept + b" ")  # someone edits the output after the run
+    try:
+        with urllib.request.urlopen(url) as response:
+            data = json.load(response)
+    finally:
+        result.write_bytes(kept)
+    assert data["verified"][artifact["id"]] == {"on_disk": "modified", "stored": "intact"}
+    assert artifact["sha256"] in data["stored"]  # the recorded bytes stay downloadable
