@@ -108,23 +108,24 @@ def cold(root: Path, *args: str) -> float:
 
 
 def peak_rss_mb(root: Path, *args: str) -> float:
-    """Peak RSS of one ``mlc`` process (its own getrusage, read in a wrapper)."""
+    """Peak RSS of one ``mlc`` process. It is started by a small intermediate process
+    that reads its children's ``ru_maxrss``: a child forked straight from this (large)
+    benchmark process would report this process's size."""
+    command = [sys.executable, "-m", "medlang", "--registry", str(root), *args]
     code = (
-        "import resource, runpy, sys; sys.argv = ['mlc', *sys.argv[1:]]\n"
-        "try:\n    runpy.run_module('medlang', run_name='__main__')\n"
-        "except SystemExit:\n    pass\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+        "import resource, subprocess, sys\n"
+        "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)\n"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
     )
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     done = subprocess.run(
-        [sys.executable, "-c", code, "--registry", str(root), *args],
+        [sys.executable, "-c", code, *command],
         check=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        capture_output=True,
         text=True,
         env=env,
     )
-    return int(done.stderr.strip().splitlines()[-1]) / 1024
+    return int(done.stdout.strip().splitlines()[-1]) / 1024
 
 
 MLFLOW_SERVER = r"""

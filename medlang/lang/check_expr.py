@@ -395,6 +395,8 @@ class ExprChecker:
             return ANY
         sig = self.m.functions.get(expr.name)
         if sig is not None:
+            if sig.module.name == "med.registry" and sig.name == "query_runs":
+                self._check_query_literals(expr)
             return self._call_generic(expr, scope, sig.name, list(sig.params), sig.result)
         builtin = BUILTINS.get(expr.name)
         if builtin is not None and builtin.signature is not None:
@@ -496,6 +498,14 @@ class ExprChecker:
             span = expr.args[problem.arg].span if problem.arg is not None else expr.span
             self.error(span, f"{expr.name} {problem.message}", problem.hint)
             return ANY
+
+    def _check_query_literals(self, expr: ast.Call) -> None:
+        """``query_runs("metrics.rmse < 'a'", ...)``: a query (and order) written as a
+        literal is parsed now; its problems are diagnostics inside the literal."""
+        from medlang.lang.query_check import query_literal_problems
+
+        for problem in query_literal_problems(expr.args):
+            self.error(problem.span, problem.message, problem.hint)
 
     def _check_format(self, expr: ast.Call, actual: list[Type]) -> None:
         """Placeholders against arguments: their number, and each spec against

@@ -47,6 +47,22 @@ def list_all_runs(ctx: ExternContext, kind: Value) -> tuple[Record, ...]:
     return tuple(summary_value(run) for run in _cache(ctx).remember(runs))
 
 
+@extern(MODULE, "query_runs")
+def query_runs(ctx: ExternContext, query: str, order_by: str, limit: int) -> tuple[Record, ...]:
+    from medlang.query.errors import QueryError
+
+    try:
+        found = ctx.registry().iter_runs(
+            query if query.strip() else None,
+            order_by if order_by.strip() else None,
+            limit if limit > 0 else None,
+        )
+        runs = list(found)
+    except QueryError as error:
+        ctx.fail(f"bad query: {error.message}" + (f" ({error.hint})" if error.hint else ""))
+    return tuple(summary_value(run) for run in _cache(ctx).remember(runs))
+
+
 @extern(MODULE, "get_status")
 def get_status(ctx: ExternContext, run_id: str) -> str:
     return str(_find(ctx, run_id).get("status") or "finished")
