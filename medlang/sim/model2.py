@@ -98,7 +98,11 @@ class Model2Run:
         self.exposure = np.zeros(self.n)  # integral of exp(-lambda t) C(t) so far
         self.cycle = 0
 
-    def run_cycle(self, dose_mg: np.ndarray, violations: ViolationCounter) -> CycleOutcome:
+    def run_cycle(
+        self, dose_mg: np.ndarray, violations: ViolationCounter, timing: bool = True
+    ) -> CycleOutcome:
+        """One cycle; ``timing=False`` skips the nadir day and grade-4 duration (NaN),
+        which the trial needs for cycle 1 only."""
         spec = self.spec
         cycle_h = spec.cycle_days * HOURS_PER_DAY
         start_h = self.cycle * cycle_h
@@ -119,7 +123,7 @@ class Model2Run:
             conc, end_modes[:, block] = cycle_concentrations(
                 macro, self.modes[:, block], dose_mg[block], infusion_h, stage_times
             )
-            result = self._integrate_block(block, conc, stage_times, steps, violations)
+            result = self._integrate_block(block, conc, stage_times, steps, violations, timing)
             for target, value in zip(outcome, result, strict=True):
                 target[block] = value
         self.exposure += cycle_kill_exposure(
@@ -142,11 +146,14 @@ class Model2Run:
             slice(None),
         )
 
-    def _integrate_block(self, block, conc, stage_times, steps, violations):
+    def _integrate_block(self, block, conc, stage_times, steps, violations, timing):
         effect = conc
         effect *= self.slope_mg_l[block]  # (2 steps + 1, k), in place
         ktr, circ0, gamma = self.ktr[block], self.circ0[block], self.gamma[block]
         self._guard(effect, ktr, steps, violations, block)
+        drive = effect  # reused in place: ktr (1 - E) on the grid, once per cycle
+        np.subtract(1.0, effect, out=drive)
+        drive *= ktr
         y = self.chain[:, block].copy()
         k = y.shape[1]
         solver = _ChainRk4(ktr, circ0, gamma, k)
@@ -163,6 +170,9 @@ class Model2Run:
                     _check_chain(y, violations, block)
                     next_check += HOURS_PER_DAY
         self.chain[:, block] = y
+        if not timing:
+            nadir = np.where(np.isnan(anc).any(axis=0), np.nan, anc.min(axis=0))
+            return nadir, np.full(nadir.shape, np.nan), np.full(nadir.shape, np.nan)
         return _anc_summary(anc, stage_times[0::2], self.spec.thresholds.dlt_anc)
 
     @staticmethod
@@ -228,7 +238,6 @@ class _ChainRk4:
         self.log_circ0 = np.log(circ0)
         self.k = [np.empty((N_CHAIN, n)) for _ in range(4)]
         self.stage = np.empty((N_CHAIN, n))
-        self.cells = np.empty((N_CHAIN, n))  # P, T1, T2, T3, Circ
         self.feedback = np.empty(n)
 
     def step(self, y, h, e0, e_mid, e1) -> None:
@@ -252,19 +261,17 @@ class _ChainRk4:
         k2 *= h / 6.0
         y += k2
 
-    def _derivative(self, y, effect, out) -> None:
-        cells, feedback = self.cells, self.feedback
-        np.exp(y[LOG_PROL], out=cells[0])
-        cells[1:] = y[1:]
+    def _derivative(self, y, drive, out) -> None:
+        """``drive`` is ktr (1 - E) at this stage's time (precomputed on the grid)."""
+        feedback = self.feedback
         # (Circ0 / Circ)^gamma = exp(gamma (ln Circ0 - ln Circ))
         np.log(y[CIRC2], out=feedback)
         np.subtract(self.log_circ0, feedback, out=feedback)
         feedback *= self.gamma
         np.exp(feedback, out=feedback)
-        drive = out[LOG_PROL]
-        np.subtract(1.0, effect, out=drive)
-        drive *= feedback
-        drive -= 1.0
-        drive *= self.ktr
-        np.subtract(cells[:-1], cells[1:], out=out[1:])
+        np.multiply(drive, feedback, out=out[LOG_PROL])
+        out[LOG_PROL] -= self.ktr
+        np.exp(y[LOG_PROL], out=out[1])  # P
+        out[1] -= y[1]
+        np.subtract(y[1:CIRC2], y[2:], out=out[2:])
         out[1:] *= self.ktr

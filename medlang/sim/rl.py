@@ -156,7 +156,8 @@ class DoseEnv:
         env, spec = self.env, self.spec
         counter = ViolationCounter(self.population.n)
         dose = np.asarray(env.dose_levels_mg, dtype=float)[actions]
-        outcome = self.model2.run_cycle(dose, counter)
+        needs_duration = spec.protocol.dlt == "grade4_7days_or_fn"
+        outcome = self.model2.run_cycle(dose, counter, timing=needs_duration)
         nadir = outcome.anc_nadir
         with np.errstate(invalid="ignore"):
             grade4 = nadir < spec.thresholds.dlt_anc

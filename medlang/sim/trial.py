@@ -106,7 +106,7 @@ def _simulate_model2(spec, population, block_size, progress) -> MechanisticOutco
     visit_rts = np.empty((len(visits), population.n))
     first = None
     for cycle in range(1, spec.cycles + 1):
-        outcome = run.run_cycle(population.dose_mg, violations)
+        outcome = run.run_cycle(population.dose_mg, violations, timing=cycle == 1)
         if cycle == 1:
             first = outcome
         if cycle in visits:
