@@ -48,7 +48,11 @@ def train_and_qualify(loaded, directory: Path) -> Path:
     from medlang.evidence.surrogates import surrogate_eval, train_surrogate
 
     request = Request(
-        "OncologyEvidence", EXAMPLE / "evidence.medlang", EXAMPLE, directory, quiet=True
+        "OncologyEvidence",
+        EXAMPLE / "evidence.medlang",
+        EXAMPLE,
+        directory / "registry",
+        quiet=True,
     )
     model = directory / "surrogate.json"
     trained = train_surrogate(request, EXAMPLE / "train_surrogate.json", model)
