@@ -45,6 +45,7 @@ def test_kind_filter_and_paging(watched_page, ui_server):
     kinds = page.locator("table.runs tbody tr td:nth-child(3)").all_inner_texts()
     assert kinds and set(kinds) == {"SurrogateEval"}
     page.click("a[rel=next]")
+    page.wait_for_url("**page=2**")
     assert "page 2" in page.locator("nav.pages").inner_text()
     watched_page.assert_clean()
 

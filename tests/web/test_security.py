@@ -62,9 +62,12 @@ def test_bad_parameters_are_one_readable_error(client):
     }
 
 
-def test_the_app_never_writes_the_registry_logs(demo_registry, client):
+def test_the_app_never_writes_the_registry_logs(demo_registry, tmp_path):
     """Reading may refresh the derived index (like any `mlc runs` read), never the logs."""
-    logs = sorted(p for p in demo_registry.iterdir() if p.suffix == ".jsonl")
+    registry = tmp_path / "registry"
+    shutil.copytree(demo_registry, registry)  # nothing else touches this one
+    client = TestClient(create_app(registry))
+    logs = sorted(p for p in registry.iterdir() if p.suffix == ".jsonl")
     before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in logs}
     run_id = next(iter(client.get("/runs?format=json").json()["runs"]))["id"]
     for path in ("/", "/runs", "/runs?page=3", f"/runs/{run_id}", "/plots?metric=rmse"):
