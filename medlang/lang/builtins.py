@@ -155,16 +155,6 @@ def _quote(text: str) -> str:
     return '"' + escaped.replace("\t", "\\t") + '"'
 
 
-def count_placeholders(fmt: str) -> int | None:
-    """Number of placeholders in a format string, or None if it is malformed."""
-    from medlang.lang.formatting import FormatError, parse_format, placeholders
-
-    try:
-        return len(placeholders(parse_format(fmt)))
-    except FormatError:
-        return None
-
-
 def format_template(fmt: str, args: tuple) -> str:
     """``fmt`` with ``args`` as Rust's ``format!`` writes them (see formatting.py)."""
     from medlang.lang.formatting import FormatError, render
