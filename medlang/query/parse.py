@@ -6,7 +6,9 @@ only here, so listing runs without ``--where`` never pays for it.
 
 from __future__ import annotations
 
+import os
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from medlang.query import ast
@@ -22,7 +24,21 @@ MAX_QUERY_CHARS = 10_000  # a query is typed by a person; refuse a file pasted b
 def _parser() -> Any:
     from lark import Lark
 
-    return Lark.open(str(grammar_dir() / "query.lark"), parser="lalr", keep_all_tokens=True)
+    # The parser tables are cached on disk (lark keys the file by the grammar's hash),
+    # so a `--where` pays for lark's import, not for building them, after the first run.
+    return Lark.open(
+        str(grammar_dir() / "query.lark"), parser="lalr", keep_all_tokens=True, cache=_cache_file()
+    )
+
+
+def _cache_file() -> str | bool:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    directory = Path(base) / "medlang"
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return True  # lark falls back to a file in the temp directory
+    return str(directory / "query-grammar.lark.cache")
 
 
 def parse_query(text: str) -> ast.Expr:
