@@ -46,7 +46,7 @@ _LAZY_COMMANDS: dict[str, str] = {
 class App:
     """What every subcommand receives in ``ctx.obj``."""
 
-    registry_root: Path
+    registry_root: Path | str  # a directory or archive, or a postgresql:// URL
 
     def registry(self):  # -> medlang.registry.store.Registry (imported lazily)
         from medlang.registry.store import Registry
@@ -139,10 +139,12 @@ def cli(ctx: click.Context, registry_root: str | None, insecure_ok: bool) -> Non
         ctx.call_on_close(lambda: set_insecure_ok(previous))
 
 
-def _registry_root(option: str | None) -> Path:
+def _registry_root(option: str | None) -> Path | str:
     """The registry the user means; an empty name, or a path that is neither a
-    directory nor an archive file, is an error naming where it came from."""
+    directory nor an archive file, is an error naming where it came from. A
+    ``postgresql://`` URL names a team registry on a server (kept as text)."""
     from medlang.registry.paths import ENV_VARIABLE, is_archive_file
+    from medlang.registry.pg_url import display, is_postgres_url, password_in
 
     if option is not None:
         source, text = "--registry", option
@@ -155,6 +157,14 @@ def _registry_root(option: str | None) -> Path:
             f"{source} is empty; name a registry directory"
             + (f" (or unset {ENV_VARIABLE} for ~/.medlang/registry)" if option is None else "")
         )
+    if is_postgres_url(text):
+        if password_in(text):
+            raise click.UsageError(
+                f"{source} {display(text)}: a password in the URL is refused (it would show "
+                "in process lists and shell history); use PGPASSWORD, ~/.pgpass or a libpq "
+                "service file"
+            )
+        return text
     root = Path(text).expanduser()
     try:
         usable = not root.exists() or root.is_dir() or is_archive_file(root)

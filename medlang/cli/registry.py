@@ -19,6 +19,7 @@ def registry() -> None:
     Examples:
       mlc registry info
       mlc registry compact
+      mlc --registry postgresql://me@db.example.org/medlang registry migrate
     """
 
 
@@ -86,3 +87,31 @@ def compact(ctx: click.Context) -> None:
         f"{_size(done.bytes_after)}",
         err=True,
     )
+
+
+@registry.command("migrate")
+@click.pass_context
+@_user_errors
+def migrate(ctx: click.Context) -> None:
+    """Create or upgrade a PostgreSQL registry's schema to this toolchain's version.
+
+    Run it once on a new database (the user needs CREATE rights there) and after
+    upgrading medlang; other commands never change the schema and say when this is
+    needed. Safe to run again, and from several machines at once.
+
+    \b
+    Example:
+      PGPASSWORD=... mlc --registry postgresql://me@db.example.org/medlang registry migrate
+    """
+    registry = _registry(ctx)
+    store = registry.store
+    if not getattr(store, "remote", False):
+        raise click.ClickException(
+            f"{registry.location} is a directory registry: it needs no migration "
+            "(migrate is for postgresql:// registries)"
+        )
+    before, after = store.migrate()  # type: ignore[attr-defined]
+    if before == after:
+        click.echo(f"{registry.location}: schema {after}, already up to date")
+    else:
+        click.echo(f"{registry.location}: schema {before} -> {after}")

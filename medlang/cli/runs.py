@@ -70,7 +70,7 @@ def _registry_to_read(ctx: click.Context) -> Registry | None:
     """The registry, or None (after saying so on stderr) when its directory does not
     exist: a read command then shows an empty result and exits 0."""
     registry = _registry(ctx)
-    if not registry.root.exists():
+    if not registry.exists():
         note(f"no registry at {registry.root}")
         return None
     return registry
@@ -79,7 +79,7 @@ def _registry_to_read(ctx: click.Context) -> Registry | None:
 def _registry_with_runs(ctx: click.Context) -> Registry:
     """The registry a command needs a run from: a missing one is an error."""
     registry = _registry(ctx)
-    if not registry.root.exists():
+    if not registry.exists():
         raise RegistryError(f"no registry at {registry.root}")
     return registry
 

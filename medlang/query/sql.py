@@ -27,6 +27,7 @@ class Dialect:
     name: str
     placeholder: str  # "?" (sqlite3) or "%s" (psycopg)
     collate: str = ""  # appended to text comparisons: byte order, as in Python
+    false: str = "0"  # a predicate that is never true
 
     def glob(self, column: str, pattern: str) -> tuple[str, list[object]]:
         """``column`` matches ``pattern`` (``*`` and ``?`` only; everything else literal)."""
@@ -41,7 +42,7 @@ class Dialect:
 
 
 SQLITE = Dialect("sqlite", "?")
-POSTGRESQL = Dialect("postgresql", "%s", ' COLLATE "C"')
+POSTGRESQL = Dialect("postgresql", "%s", ' COLLATE "C"', "FALSE")
 
 _OPS = {"=", "!=", "<", "<=", ">", ">="}
 
@@ -128,7 +129,7 @@ class _Translator:
         if ref.source == KEYED:
             kid = self.key_ids.get(ref.key or "")
             if kid is None:
-                return "0", []  # no record has this key
+                return self.dialect.false, []  # no record has this key
             cond, params = self.condition(test, "num", "txt")
             sql = f"SELECT seq FROM {self.table}_values WHERE kid = {self.p}"
             if cond:
@@ -154,7 +155,7 @@ class _Translator:
             return "", []
         if test.op == "glob":
             if text is None:
-                return "0", []
+                return self.dialect.false, []
             return self.dialect.glob(text, str(test.values[0]))
         if test.op == "in":
             parts = [self.compare("=", number, text, value) for value in test.values]
@@ -165,7 +166,7 @@ class _Translator:
         assert op in _OPS
         column = text if isinstance(value, str) else number
         if column is None:
-            return "0", []
+            return self.dialect.false, []
         collate = self.dialect.collate if isinstance(value, str) else ""
         return f"{column} IS NOT NULL AND {column} {op} {self.p}{collate}", [value]
 

@@ -14,6 +14,8 @@ FILES = (RUNS_FILE, ARTIFACTS_FILE, ANNOTATIONS_FILE, INDEX_FILE)
 
 
 def describe(registry: Registry) -> dict[str, Any]:
+    if getattr(registry.store, "remote", False):
+        return _describe_server(registry)
     root = registry.root
     archive = root.is_file()
     exists = root.exists()
@@ -40,6 +42,28 @@ def describe(registry: Registry) -> dict[str, Any]:
         "artifacts": registry.count_artifacts() if exists else 0,
         "files": files,
         "index": {"state": index_before},
+    }
+
+
+def _describe_server(registry: Registry) -> dict[str, Any]:
+    """A PostgreSQL registry: its URL without secrets, counts, and the schema version."""
+    from medlang.registry.postgres_schema import SCHEMA_VERSION
+
+    version = registry.store.schema_version()  # type: ignore[attr-defined]
+    hidden = registry.hidden_runs() if version else {}
+    return {
+        "path": registry.location,
+        "exists": True,
+        "archive": False,
+        "runs": {
+            "total": registry.count_runs(include_hidden=True),
+            "visible": registry.count_runs(),
+            "deleted": sum(1 for reason in hidden.values() if reason == "deleted"),
+            "archived": sum(1 for reason in hidden.values() if reason == "archived"),
+        },
+        "artifacts": registry.count_artifacts(),
+        "files": {},
+        "index": {"state": f"PostgreSQL schema {version} (this toolchain: {SCHEMA_VERSION})"},
     }
 
 

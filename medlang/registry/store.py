@@ -37,8 +37,23 @@ class Registry:
         insecure_ok: bool | None = None,
     ) -> None:
         """``insecure_ok``: write even into a registry directory other users can change
-        (default: ``$MEDLANG_REGISTRY_INSECURE_OK`` or ``mlc --registry-insecure-ok``)."""
-        self.root = Path(root).expanduser().absolute()
+        (default: ``$MEDLANG_REGISTRY_INSECURE_OK`` or ``mlc --registry-insecure-ok``).
+
+        ``root`` may be a ``postgresql://user@host/db`` URL: a team registry on a
+        PostgreSQL server (``medlang.registry.postgres_store``); ``root`` is then the
+        URL without any secret, as shown to people."""
+        from medlang.registry.pg_url import display, is_postgres_url
+
+        if is_postgres_url(root) and store is None:
+            from medlang.registry.postgres_store import PostgresStore
+
+            store = PostgresStore(str(root))
+        if is_postgres_url(root):
+            self.location = display(str(root))
+            self.root = Path(self.location)  # not a directory: nothing local to guard
+        else:
+            self.root = Path(root).expanduser().absolute()
+            self.location = str(self.root)
         if store is None:
             from medlang.registry.jsonl_store import JsonlStore
 
@@ -50,7 +65,10 @@ class Registry:
     def open(cls, root: Path | str) -> Registry:
         """The registry at ``root``: a directory, or an archive file (read-only)."""
         from medlang.registry.paths import is_archive_file
+        from medlang.registry.pg_url import is_postgres_url
 
+        if is_postgres_url(root):
+            return cls(root)
         path = Path(root).expanduser()
         if is_archive_file(path):
             from medlang.registry.archive import ArchiveStore
@@ -63,8 +81,13 @@ class Registry:
         """The registry at ``$MEDLANG_REGISTRY``, else ``~/.medlang/registry``."""
         return cls(default_registry_root())
 
+    def exists(self) -> bool:
+        """Whether there is a registry to read: a server's always is (it says if it is
+        not migrated); a directory's once something was written."""
+        return bool(getattr(self.store, "remote", False)) or self.root.exists()
+
     def __repr__(self) -> str:
-        return f"Registry({str(self.root)!r})"
+        return f"Registry({self.location!r})"
 
     # --- writing -------------------------------------------------------------
 

@@ -13,14 +13,16 @@ from medlang.registry.memory_store import MemoryStore
 from tests.registry.factories import artifact, fixed_id, run
 
 BACKENDS = {
-    "jsonl": lambda tmp_path: Registry(tmp_path / "reg"),
-    "memory": lambda tmp_path: Registry(tmp_path / "mem", store=MemoryStore()),
+    "jsonl": lambda request, tmp_path: Registry(tmp_path / "reg"),
+    "memory": lambda request, tmp_path: Registry(tmp_path / "mem", store=MemoryStore()),
+    # a real server (tests/conftest.py): --where translated to PostgreSQL's SQL
+    "postgresql": lambda request, tmp_path: Registry.open(request.getfixturevalue("pg_registry")),
 }
 
 
 @pytest.fixture(params=sorted(BACKENDS))
 def registry(request, tmp_path) -> Registry:
-    registry = BACKENDS[request.param](tmp_path)
+    registry = BACKENDS[request.param](request, tmp_path)
     for n in range(1, 9):
         registry.log_artifact(artifact(n, sha256=f"{n % 3:064x}"))
         registry.log_run(

@@ -11,14 +11,26 @@ from medlang.registry.storage import Order, RecordStore, Table
 from tests.registry.factories import artifact, fixed_id, run
 
 BACKENDS = {
-    "jsonl": lambda tmp_path: JsonlStore(tmp_path / "reg"),
-    "memory": lambda tmp_path: MemoryStore(),
+    "jsonl": lambda request, tmp_path: JsonlStore(tmp_path / "reg"),
+    "memory": lambda request, tmp_path: MemoryStore(),
+    # a real server (tests/conftest.py), a fresh migrated database per test
+    "postgresql": lambda request, tmp_path: _postgres(request.getfixturevalue("pg_registry")),
 }
+
+
+def _postgres(url: str) -> RecordStore:
+    from medlang.registry.postgres_store import PostgresStore
+
+    return PostgresStore(url)
 
 
 @pytest.fixture(params=sorted(BACKENDS))
 def store(request, tmp_path) -> RecordStore:
-    return BACKENDS[request.param](tmp_path)
+    backend = BACKENDS[request.param](request, tmp_path)
+    yield backend
+    close = getattr(backend, "close", None)
+    if close is not None:
+        close()
 
 
 def _fill(store: RecordStore) -> None:

@@ -1,0 +1,522 @@
+"""The PostgreSQL backend: a registry a team shares on one database server.
+
+Every write is one transaction: a record, its query facts and its lineage links
+commit together or not at all, so a writer killed mid-way leaves nothing behind,
+and a run that ``append`` acknowledged is committed (PostgreSQL's durability).
+Ids are unique per table and the first record with an id wins (``ON CONFLICT DO
+NOTHING``), so a re-sent record is harmless. Objects live in the database too
+(``objects``: sha256 -> bytes), written before the run that names them.
+
+psycopg is imported lazily: only a command that opens a PostgreSQL registry pays
+for it. The database must have been prepared with ``mlc registry migrate``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
+
+from medlang.registry import codec, facts
+from medlang.registry.errors import RegistryError
+from medlang.registry.objects import StoredObject, open_source, too_large
+from medlang.registry.pg_url import display, password_in
+from medlang.registry.postgres_schema import MIGRATIONS, SCHEMA_VERSION, VERSION_TABLE
+from medlang.registry.storage import (
+    ANNOTATIONS,
+    JsonObject,
+    Order,
+    RecordStore,
+    RunAnnotations,
+    Table,
+)
+
+if TYPE_CHECKING:
+    from medlang.query.engine import Request
+    from medlang.query.fields import Catalog
+
+T = TypeVar("T")
+_BATCH = 1000  # rows fetched per round trip when streaming a query
+_MAX_INTEGER = 2**63 - 1
+# One advisory lock key for "the schema is being migrated" (any fixed 64-bit number).
+_MIGRATE_LOCK = 0x6D65646C616E67
+
+
+class PostgresStore(RecordStore):
+    remote = True  # not a directory: nothing local to create, check or guard
+
+    def __init__(self, url: str, *, connect_timeout: int = 10) -> None:
+        if password_in(url):
+            raise RegistryError(
+                f"{display(url)}: a password in the registry URL is refused (it would end "
+                "up in shell history and process lists); put it in PGPASSWORD, ~/.pgpass "
+                "or a libpq service file"
+            )
+        self.url = url
+        self.shown = display(url)
+        self._connect_timeout = connect_timeout
+        self._conn: Any = None
+        self._checked = False
+        self._lock = threading.RLock()
+
+    def __repr__(self) -> str:
+        return f"PostgresStore({self.shown!r})"
+
+    # --- connection and schema ------------------------------------------------
+
+    def _connect(self) -> Any:
+        try:
+            import psycopg
+        except ImportError:
+            raise RegistryError(
+                "a PostgreSQL registry needs psycopg: pip install 'medlang[postgres]'"
+            ) from None
+        try:
+            conn = psycopg.connect(
+                self.url,
+                connect_timeout=self._connect_timeout,
+                application_name="mlc",
+                autocommit=True,
+            )
+        except psycopg.Error as error:
+            raise RegistryError(f"cannot connect to {self.shown}: {_reason(error)}") from None
+        return conn
+
+    def _connection(self) -> Any:
+        if self._conn is None or self._conn.closed:
+            self._conn = self._connect()
+            self._checked = False
+        return self._conn
+
+    def schema_version(self) -> int:
+        """The schema version the database holds (0: never migrated)."""
+        return self._run(lambda conn: _version(conn))
+
+    def migrate(self) -> tuple[int, int]:
+        """Create or upgrade the schema to ``SCHEMA_VERSION``: (version before, after)."""
+
+        def run(conn: Any) -> tuple[int, int]:
+            with conn.transaction():
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATE_LOCK,))
+                before = _version(conn)
+                if before > SCHEMA_VERSION:
+                    raise RegistryError(_newer(self.shown, before))
+                for version in range(before + 1, SCHEMA_VERSION + 1):
+                    conn.execute(MIGRATIONS[version])
+                    conn.execute(f"DELETE FROM {VERSION_TABLE}")
+                    conn.execute(f"INSERT INTO {VERSION_TABLE} VALUES (%s)", (version,))
+            return before, SCHEMA_VERSION
+
+        return self._run(run, migrated=False)
+
+    def _ready(self, conn: Any) -> None:
+        if self._checked:
+            return
+        version = _version(conn)
+        if version == 0:
+            raise RegistryError(
+                f"{self.shown} has no MedLang registry schema yet; "
+                f"run: mlc --registry {self.shown} registry migrate"
+            )
+        if version > SCHEMA_VERSION:
+            raise RegistryError(_newer(self.shown, version))
+        if version < SCHEMA_VERSION:
+            raise RegistryError(
+                f"{self.shown} holds registry schema version {version}, this toolchain "
+                f"uses {SCHEMA_VERSION}; run: mlc --registry {self.shown} registry migrate"
+            )
+        self._checked = True
+
+    def _run(self, work: Callable[[Any], T], *, migrated: bool = True) -> T:
+        """``work(connection)``, with database errors as one ``RegistryError`` line.
+
+        A lost connection (the server restarted) is reopened and the work retried
+        once: every write is idempotent by id or sha256, so a write that did commit
+        before the connection broke is not doubled. A second failure is reported."""
+        import psycopg
+
+        with self._lock:
+            for attempt in (1, 2):
+                conn = self._connection()
+                try:
+                    if migrated:
+                        self._ready(conn)
+                    return work(conn)
+                except psycopg.OperationalError as error:
+                    broken = conn.closed or conn.broken
+                    self._close()
+                    if attempt == 1 and broken:
+                        continue  # reconnect once: every write is idempotent by id
+                    raise RegistryError(
+                        f"{self.shown}: {_reason(error)} (nothing half-written: each record "
+                        "commits whole; re-running is safe, records already stored are kept once)"
+                    ) from None
+                except psycopg.Error as error:
+                    raise RegistryError(f"{self.shown}: {_reason(error)}") from None
+            raise AssertionError("unreachable")
+
+    def _close(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(Exception):  # a broken connection may fail to close
+                self._conn.close()
+        self._conn = None
+
+    def close(self) -> None:
+        with self._lock:
+            self._close()
+
+    # --- writing ---------------------------------------------------------------
+
+    def append(self, table: Table, line: bytes) -> None:
+        obj, record = codec.parse_line_with_object(table, line, f"<{table}>", 0)
+        entry = codec.entry_of(table, record)
+        text = line.decode("utf-8")
+        columns, keyed = facts.columns(table, obj), facts.keyed(table, obj)
+
+        def write(conn: Any) -> None:
+            with conn.transaction():
+                extra, extra_values = (
+                    ("", ()) if table is Table.RUNS else (", sha256", (entry.sha256,))
+                )
+                row = conn.execute(
+                    f"INSERT INTO {table} (id, kind, t{extra}, line, doc)"
+                    f" VALUES (%s, %s, %s{', %s' * len(extra_values)}, %s, %s::jsonb)"
+                    " ON CONFLICT (id) DO NOTHING RETURNING seq",
+                    (entry.id, entry.kind, entry.time_us, *extra_values, text, _jsonb(text)),
+                ).fetchone()
+                if row is None:
+                    return  # the first record with this id wins
+                seq = row[0]
+                width = len(columns)
+                conn.execute(
+                    f"INSERT INTO {table}_cols VALUES (%s{', %s' * width})", (seq, *columns)
+                )
+                self._write_values(conn, table, seq, keyed)
+                if table is Table.RUNS:
+                    if entry.artifacts:
+                        conn.cursor().executemany(
+                            "INSERT INTO run_artifacts VALUES (%s, %s)",
+                            [(entry.id, artifact) for artifact in dict.fromkeys(entry.artifacts)],
+                        )
+                    if entry.inputs:
+                        conn.cursor().executemany(
+                            "INSERT INTO run_inputs VALUES (%s, %s, %s)",
+                            [(entry.id, role, sha) for role, sha in entry.inputs],
+                        )
+
+        self._run(write)
+
+    @staticmethod
+    def _write_values(conn: Any, table: Table, seq: int, keyed: list[facts.KeyedValue]) -> None:
+        if not keyed:
+            return
+        wanted: dict[str, int] = {}
+        for key, _, _, bit in keyed:
+            wanted[key] = wanted.get(key, 0) | bit
+        names = sorted(wanted)  # one lock order for every writer: no deadlocks
+        conn.execute(
+            f"INSERT INTO {table}_keys (key, types)"
+            " SELECT * FROM unnest(%s::text[], %s::int[]) ORDER BY 1"
+            " ON CONFLICT (key) DO NOTHING",
+            (names, [wanted[n] for n in names]),
+        )
+        found = conn.execute(
+            f"SELECT key, kid, types FROM {table}_keys WHERE key = ANY(%s)", (names,)
+        ).fetchall()
+        kids = {key: kid for key, kid, _ in found}
+        grow = sorted((key, wanted[key]) for key, _, types in found if types | wanted[key] != types)
+        for key, bits in grow:  # rare: a key seen with a new type of value
+            conn.execute(f"UPDATE {table}_keys SET types = types | %s WHERE key = %s", (bits, key))
+        conn.execute(
+            f"INSERT INTO {table}_values (kid, seq, num, txt)"
+            " SELECT k, %s, n, x FROM unnest(%s::int[], %s::float8[], %s::text[]) AS v(k, n, x)"
+            " ON CONFLICT DO NOTHING",
+            (
+                seq,
+                [kids[key] for key, _, _, _ in keyed],
+                [None if num is None else float(num) for _, num, _, _ in keyed],
+                [txt for _, _, txt, _ in keyed],
+            ),
+        )
+
+    def annotate(self, line: bytes) -> None:
+        codec.parse_line(ANNOTATIONS, line, "<annotations>", 0)
+        annotation = codec.decode(ANNOTATIONS, line)
+        text = line.decode("utf-8")
+        run_id = annotation["run_id"]
+
+        def write(conn: Any) -> None:
+            with conn.transaction():
+                # one annotation of a run folds at a time, so run_tags/run_hidden stay exact
+                conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (run_id,))
+                inserted = conn.execute(
+                    "INSERT INTO annotations (id, run_id, line, doc) VALUES (%s, %s, %s, %s::jsonb)"
+                    " ON CONFLICT (id) DO NOTHING RETURNING seq",
+                    (annotation["id"], run_id, text, _jsonb(text)),
+                ).fetchone()
+                if inserted is None:
+                    return
+                state = _fold(conn, [run_id]).get(run_id, RunAnnotations.empty())
+                conn.execute("DELETE FROM run_tags WHERE run_id = %s", (run_id,))
+                conn.execute("DELETE FROM run_hidden WHERE run_id = %s", (run_id,))
+                if state.tags:
+                    conn.cursor().executemany(
+                        "INSERT INTO run_tags VALUES (%s, %s, %s)",
+                        [(run_id, key, value) for key, value in state.tags.items()],
+                    )
+                if state.hidden:
+                    conn.execute("INSERT INTO run_hidden VALUES (%s, %s)", (run_id, state.hidden))
+
+        self._run(write)
+
+    # --- reading ---------------------------------------------------------------
+
+    def get(self, table: Table, record_id: str) -> JsonObject | None:
+        found = self._records(f"SELECT line FROM {table} WHERE id = %s", (record_id,), table)
+        return found[0] if found else None
+
+    def get_many(self, table: Table, record_ids: list[str]) -> dict[str, JsonObject]:
+        wanted = [i for i in dict.fromkeys(record_ids) if isinstance(i, str)]
+        if not wanted:
+            return {}
+        records = self._records(
+            f"SELECT line FROM {table} WHERE id = ANY(%s) ORDER BY seq", (wanted,), table
+        )
+        return {record["id"]: record for record in records}
+
+    def ids_with_prefix(self, table: Table, prefix: str, limit: int) -> list[str]:
+        pattern = "".join("\\" + c if c in "%_\\" else c for c in prefix) + "%"
+        rows = self._rows(
+            f"SELECT id FROM {table} WHERE id COLLATE \"C\" LIKE %s ESCAPE '\\'"
+            ' ORDER BY id COLLATE "C" LIMIT %s',
+            (pattern, max(limit, 0)),
+        )
+        return [row[0] for row in rows]
+
+    def select(
+        self,
+        table: Table,
+        *,
+        kind: str | None = None,
+        order: Order = Order.LOG,
+        limit: int | None = None,
+        visible_only: bool = False,
+    ) -> list[JsonObject]:
+        if limit is not None and limit <= 0:
+            return []
+        where, params = self._where(table, kind, visible_only)
+        sort = {Order.LOG: "seq", Order.NEWEST: "t DESC, seq", Order.OLDEST: "t, seq"}[order]
+        sql = f"SELECT line FROM {table} r{where} ORDER BY {sort}"
+        if limit is not None:
+            sql += " LIMIT %s"
+            params.append(min(limit, _MAX_INTEGER))
+        return self._records(sql, params, table)
+
+    def count(self, table: Table, kind: str | None = None, visible_only: bool = False) -> int:
+        where, params = self._where(table, kind, visible_only)
+        return self._rows(f"SELECT count(*) FROM {table} r{where}", params)[0][0]
+
+    @staticmethod
+    def _where(table: Table, kind: str | None, visible_only: bool) -> tuple[str, list[Any]]:
+        clauses, params = [], []
+        if kind is not None:
+            clauses.append("r.kind = %s")
+            params.append(kind)
+        if visible_only and table is Table.RUNS:
+            clauses.append("r.id NOT IN (SELECT run_id FROM run_hidden)")
+        return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+    def runs_with_artifact(self, artifact_id: str) -> list[JsonObject]:
+        return self._records(
+            "SELECT line FROM runs WHERE id IN"
+            " (SELECT run_id FROM run_artifacts WHERE artifact_id = %s) ORDER BY seq",
+            (artifact_id,),
+            Table.RUNS,
+        )
+
+    def artifacts_with_sha256(self, sha256: str) -> list[JsonObject]:
+        return self._records(
+            "SELECT line FROM artifacts WHERE sha256 = %s ORDER BY seq",
+            (sha256.lower(),),
+            Table.ARTIFACTS,
+        )
+
+    def runs_producing(self, sha256: str) -> list[JsonObject]:
+        return self._records(
+            "SELECT line FROM runs WHERE id IN (SELECT l.run_id FROM run_artifacts l"
+            " JOIN artifacts a ON a.id = l.artifact_id WHERE a.sha256 = %s) ORDER BY t, seq",
+            (sha256.lower(),),
+            Table.RUNS,
+        )
+
+    def runs_using(
+        self, sha256: str, *, role: str | None = None, kind: str | None = None
+    ) -> list[JsonObject]:
+        sql = "SELECT run_id FROM run_inputs WHERE sha256 = %s"
+        params: list[Any] = [sha256.lower()]
+        if role is not None:
+            sql += " AND role = %s"
+            params.append(role)
+        outer = f"SELECT line FROM runs WHERE id IN ({sql})"
+        if kind is not None:
+            outer += " AND kind = %s"
+            params.append(kind)
+        return self._records(outer + " ORDER BY t, seq", params, Table.RUNS)
+
+    def annotations(self, run_ids: list[str]) -> dict[str, RunAnnotations]:
+        if not run_ids:
+            return {}
+        folded = self._run(lambda conn: _fold(conn, list(dict.fromkeys(run_ids))))
+        return {
+            run_id: state
+            for run_id, state in folded.items()
+            if state.tags or state.notes or state.hidden
+        }
+
+    def hidden(self, kind: str | None = None) -> dict[str, str]:
+        sql, params = "SELECT h.run_id, h.reason FROM run_hidden h", []
+        if kind is not None:
+            sql += " JOIN runs r ON r.id = h.run_id WHERE r.kind = %s"
+            params.append(kind)
+        return dict(self._rows(sql, params))
+
+    def _rows(self, sql: str, params: Any = ()) -> list[tuple]:
+        return self._run(lambda conn: conn.execute(sql, params).fetchall())
+
+    def _records(self, sql: str, params: Any, table: Table) -> list[JsonObject]:
+        return [codec.decode(table, line) for (line,) in self._rows(sql, params)]
+
+    # --- queries (medlang.query), as SQL on the server ------------------------
+
+    def query_catalog(self, table: Table) -> Catalog:
+        from medlang.query.fields import Catalog
+
+        def read(conn: Any) -> tuple[dict[str, int], frozenset[str], int]:
+            keys = dict(conn.execute(f"SELECT key, types FROM {table}_keys").fetchall())
+            tags = frozenset(r[0] for r in conn.execute("SELECT DISTINCT key FROM run_tags"))
+            present = conn.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchone()[0]
+            return keys, tags if table is Table.RUNS else frozenset(), present
+
+        keys, tags, present = self._run(read)
+        if not keys and not present:
+            return Catalog(table)  # nothing to check against: any field is accepted
+        return Catalog(table, keys, tags)
+
+    def iter_select(self, request: Request) -> Iterator[JsonObject]:
+        from medlang.query.sql import POSTGRESQL, translate
+
+        table = request.table
+        if request.limit is not None and request.limit <= 0:
+            return iter(())
+        key_ids = dict(self._rows(f"SELECT key, kid FROM {table}_keys"))
+        select = translate(
+            table,
+            request.where,
+            request.order,
+            key_ids=key_ids,
+            include_hidden=request.include_hidden,
+            limit=None if request.limit is None else min(request.limit, _MAX_INTEGER),
+            dialect=POSTGRESQL,
+        )
+        sql, params = select.sql("r.line", POSTGRESQL)
+        return self._stream(table, sql, params)
+
+    def _stream(self, table: Table, sql: str, params: list[object]) -> Iterator[JsonObject]:
+        """Rows fetched in batches through a server-side cursor: constant memory."""
+        import psycopg
+
+        # a connection of its own, so other calls can run while the caller iterates
+        conn = self._connect()
+        try:
+            self._ready(conn)
+            with conn.transaction(), conn.cursor(name="medlang_query") as cursor:
+                cursor.execute(sql, params)
+                while rows := cursor.fetchmany(_BATCH):
+                    for (line,) in rows:
+                        yield codec.decode(table, line)
+        except psycopg.Error as error:
+            raise RegistryError(f"{self.shown}: {_reason(error)}") from None
+        finally:
+            conn.close()
+
+    # --- the object store -------------------------------------------------------
+
+    def store_object(self, source: Path, max_bytes: int) -> StoredObject:
+        with open_source(source) as handle:
+            data = handle.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise too_large(source, len(data), max_bytes)
+        sha256 = hashlib.sha256(data).hexdigest()
+        rows = self._rows(
+            "INSERT INTO objects VALUES (%s, %s, %s) ON CONFLICT (sha256) DO NOTHING"
+            " RETURNING sha256",
+            (sha256, len(data), data),
+        )
+        return StoredObject(sha256, len(data), bool(rows))
+
+    def open_object(self, sha256: str) -> BinaryIO:
+        rows = self._rows("SELECT data FROM objects WHERE sha256 = %s", (sha256,))
+        if not rows:
+            raise RegistryError(f"object {sha256} is not in the registry's store")
+        return io.BytesIO(bytes(rows[0][0]))
+
+    def has_object(self, sha256: str) -> bool:
+        return bool(self._rows("SELECT 1 FROM objects WHERE sha256 = %s", (sha256,)))
+
+    def object_ids(self) -> list[str]:
+        return [row[0] for row in self._rows("SELECT sha256 FROM objects ORDER BY 1")]
+
+    def object_size(self, sha256: str) -> int | None:
+        rows = self._rows("SELECT size FROM objects WHERE sha256 = %s", (sha256,))
+        return rows[0][0] if rows else None
+
+    def remove_object(self, sha256: str) -> None:
+        self._rows("DELETE FROM objects WHERE sha256 = %s RETURNING 1", (sha256,))
+
+
+def _fold(conn: Any, run_ids: list[str]) -> dict[str, RunAnnotations]:
+    folded: dict[str, RunAnnotations] = {}
+    rows = conn.execute(
+        "SELECT run_id, line FROM annotations WHERE run_id = ANY(%s) ORDER BY seq", (run_ids,)
+    ).fetchall()
+    for run_id, line in rows:
+        folded.setdefault(run_id, RunAnnotations.empty()).apply(codec.decode(ANNOTATIONS, line))
+    return folded
+
+
+def _version(conn: Any) -> int:
+    exists = conn.execute("SELECT to_regclass(%s)", (VERSION_TABLE,)).fetchone()[0]
+    if exists is None:
+        return 0
+    row = conn.execute(f"SELECT max(version) FROM {VERSION_TABLE}").fetchone()
+    return row[0] or 0
+
+
+def _newer(shown: str, version: int) -> str:
+    return (
+        f"{shown} holds registry schema version {version}, newer than this toolchain "
+        f"knows ({SCHEMA_VERSION}); upgrade medlang"
+    )
+
+
+def _jsonb(text: str) -> str:
+    """The text jsonb receives: the stored line itself (jsonb cannot hold a NUL character,
+    which JSON may spell as an escape; those few lines keep only their exact text)."""
+    return text if "\\u0000" not in text else '{"medlang_unindexable": true}'
+
+
+def _reason(error: Exception) -> str:
+    """The first line of a driver error, without anything that could carry a secret."""
+    text = str(error).strip().splitlines()
+    return display_secrets_removed(text[0] if text else type(error).__name__)
+
+
+def display_secrets_removed(text: str) -> str:
+    """``text`` with any URL in it shown by ``display`` (its password dropped)."""
+    import re
+
+    return re.sub(r"postgres(?:ql)?://\S+", lambda m: display(m.group(0)), text)

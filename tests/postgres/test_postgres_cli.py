@@ -1,0 +1,153 @@
+"""The real ``mlc`` on a PostgreSQL registry (a real server, see tests/conftest.py):
+migration, the same output as a directory registry, and secrets that never leak."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from medlang.registry import Registry
+from tests.postgres import server as pg
+from tests.registry.factories import artifact, fixed_id, run
+
+
+def mlc(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "medlang", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=60,
+    )
+
+
+def _fill(registry: Registry) -> None:
+    registry.log_artifact(artifact(1, sha256="ab" * 32))
+    for n in (1, 2, 3):
+        registry.log_run(
+            run(n, config={"seed": n, "lr": 1e-3, "name": "mlp"}, artifacts=[artifact(1).id])
+        )
+
+
+def test_a_new_database_must_be_migrated_first_and_migrating_twice_is_harmless(pg_database):
+    unmigrated = mlc("--registry", pg_database, "runs", "list")
+    assert unmigrated.returncode == 1
+    assert "no MedLang registry schema yet" in unmigrated.stderr
+    assert f"mlc --registry {pg_database} registry migrate" in unmigrated.stderr
+    assert "Traceback" not in unmigrated.stderr
+
+    first = mlc("--registry", pg_database, "registry", "migrate")
+    assert first.returncode == 0, first.stderr
+    assert "schema 0 -> 1" in first.stdout
+    again = mlc("registry", "migrate", env={"MEDLANG_REGISTRY": pg_database})
+    assert again.returncode == 0, again.stderr
+    assert "already up to date" in again.stdout
+    assert mlc("--registry", pg_database, "runs", "list").returncode == 0
+
+
+def test_runs_show_and_list_print_the_same_as_a_directory_registry(pg_registry, tmp_path):
+    directory = tmp_path / "reg"
+    for registry in (Registry.open(pg_registry), Registry(directory)):
+        _fill(registry)
+        registry.tag_run(fixed_id(2), {"paper": "fig3"})
+        registry.delete_run(fixed_id(3))
+    for args in (
+        ["runs", "show", fixed_id(2), "--json"],
+        ["runs", "show", fixed_id(1)],
+        ["runs", "list", "--json"],
+        ["runs", "list", "--all", "--where", "tags.paper = 'fig3' or config.seed >= 3"],
+    ):
+        on_server = mlc("--registry", pg_registry, *args)
+        on_disk = mlc("--registry", str(directory), *args)
+        assert on_server.returncode == 0, on_server.stderr
+        assert on_server.stdout == on_disk.stdout, args
+    shown = json.loads(mlc("--registry", pg_registry, "runs", "show", fixed_id(2), "--json").stdout)
+    assert shown["tags"] == {"paper": "fig3"}
+    assert [a["id"] for a in shown["artifacts"]] == [artifact(1).id]
+
+
+def test_registry_info_names_the_server_and_counts(pg_registry):
+    _fill(Registry.open(pg_registry))
+    info = mlc("--registry", pg_registry, "registry", "info", "--json")
+    assert info.returncode == 0, info.stderr
+    facts = json.loads(info.stdout)
+    assert facts["path"] == pg_registry
+    assert (facts["runs"]["total"], facts["artifacts"]) == (3, 1)
+    assert facts["index"]["state"].startswith("PostgreSQL schema 1")
+
+
+def test_a_password_in_the_url_is_refused_without_being_shown(pg_server, pg_registry):
+    with_password = pg_registry.replace(f"{pg.USER}@", f"{pg.USER}:{pg.PASSWORD}@")
+    for args, env in (
+        (["--registry", with_password, "runs", "list"], {}),
+        (["runs", "list"], {"MEDLANG_REGISTRY": with_password}),
+        (["--registry", f"{pg_registry}?password={pg.PASSWORD}", "runs", "list"], {}),
+    ):
+        result = mlc(*args, env=env)
+        assert result.returncode == 2
+        assert "password in the URL is refused" in result.stderr
+        assert pg.PASSWORD not in result.stdout + result.stderr
+
+
+def test_a_wrong_password_is_one_line_without_the_password(pg_registry):
+    result = mlc("--registry", pg_registry, "runs", "list", env={"PGPASSWORD": "wrong-Kq9"})
+    assert result.returncode == 1
+    assert "password authentication failed" in result.stderr
+    assert "wrong-Kq9" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_password_is_written_nowhere(pg_server, pg_registry, tmp_path):
+    """Runs, tags, info and errors go through the server: grep everything written."""
+    registry = Registry.open(pg_registry)
+    _fill(registry)
+    registry.tag_run(fixed_id(1), {"k": "v"})
+    outputs = [
+        mlc("--registry", pg_registry, *args)
+        for args in (["runs", "list", "--json"], ["registry", "info"], ["runs", "show", "zz"])
+    ]
+    text = "".join(result.stdout + result.stderr for result in outputs)
+    import psycopg
+
+    with psycopg.connect(pg_registry) as conn:
+        for table in ("runs", "artifacts", "annotations"):
+            text += "".join(row[0] for row in conn.execute(f"SELECT line FROM {table}"))
+    assert pg_registry in text  # the URL itself may be shown, without its secret
+    assert pg.PASSWORD not in text
+    written = [path for path in tmp_path.rglob("*") if path.is_file()]
+    assert all(pg.PASSWORD.encode() not in path.read_bytes() for path in written)
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        "id = 'x''; DROP TABLE runs; --'",
+        "tags.paper = 'a'' OR ''1''=''1'",
+        "config.name ~ '*'' OR 1=1 --%_'",
+    ],
+)
+def test_sql_in_a_query_is_inert(pg_registry, where):
+    registry = Registry.open(pg_registry)
+    _fill(registry)
+    registry.tag_run(fixed_id(1), {"paper": "fig3"})
+    result = mlc("--registry", pg_registry, "runs", "list", "--json", "--where", where)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""  # matches nothing, and the table is still there
+    assert Registry.open(pg_registry).count_runs() == 3
+
+
+def test_sql_in_tags_notes_and_ids_is_stored_as_text(pg_registry):
+    registry = Registry.open(pg_registry)
+    _fill(registry)
+    hostile = "x'); DELETE FROM runs; --"
+    assert (
+        mlc("--registry", pg_registry, "runs", "tag", fixed_id(1), f"k={hostile}").returncode == 0
+    )
+    assert mlc("--registry", pg_registry, "runs", "note", fixed_id(1), hostile).returncode == 0
+    shown = mlc("--registry", pg_registry, "runs", "show", "'; DROP TABLE runs; --")
+    assert shown.returncode != 0 and "Traceback" not in shown.stderr
+    assert registry.count_runs() == 3
+    assert registry.annotations_json([fixed_id(1)])[fixed_id(1)].tags == {"k": hostile}
