@@ -15,6 +15,8 @@ from typing import Any, NoReturn
 
 import click
 
+from medlang.cli.params import NumberRange
+
 
 @click.command("run")
 @click.argument("file", type=click.Path(path_type=Path))
@@ -58,7 +60,7 @@ import click
 )
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
+    type=NumberRange(min=0, min_open=True),
     default=None,
     metavar="SECONDS",
     help="Stop the program with a runtime error after this long (checked between steps).",

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from medlang.cli.params import NumberRange
 from medlang.cli.runs import InputError, _registry, _user_errors
 
 
@@ -184,7 +185,8 @@ def get_artifact(ctx: click.Context, artifact_id: str, out: str) -> None:
 @click.option("--dry-run", is_flag=True, help="Only list what would be removed.")
 @click.option(
     "--grace-days",
-    type=click.FloatRange(min=0),
+    # beyond ~2.7 million years a grace period is not a date any more (timedelta's range)
+    type=NumberRange(min=0, max=999_999_999),
     default=1.0,
     show_default=True,
     help="Keep anything younger than this (a run may be committing right now).",
