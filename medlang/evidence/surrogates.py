@@ -161,6 +161,9 @@ def surrogate_eval(
     recording = Recording.begin(request, loaded, "SurrogateEval", recorded)
     started = time.perf_counter()
     with recording.failures():
+        # Version 2's report also holds each patient's endpoints from both models (for
+        # parity plots); version 1's reports stay byte-identical.
+        pairs: list[dict] | None = [] if model_version >= 2 else None
         with progress_bar(spec.cycles, "simulating evaluation set", request.quiet) as step:
             metrics = evaluate_surrogate(
                 spec,
@@ -168,6 +171,7 @@ def surrogate_eval(
                 population,
                 Qualification(cfg.max_rmse, cfg.min_r_squared),
                 progress=step,
+                pairs=pairs,
             )
         report = {
             "evidence_program": loaded.function,
@@ -176,6 +180,9 @@ def surrogate_eval(
             "metrics": dict(metrics),
             "note": "errors are on log(best relative tumour size) and log(cycle-1 ANC nadir)",
         }
+        if pairs is not None:
+            report["endpoints"] = ["log_best_rts", "log_anc_nadir"]
+            report["patients"] = pairs
         metrics["evaluation_time_s"] = time.perf_counter() - started
     return recording.commit(metrics, [("SurrogateEvalReport", out_report, report)])
 

@@ -190,10 +190,16 @@ def evaluate_surrogate(
     population: Population,
     qualification: Qualification,
     progress: Progress | None = None,
+    pairs: list[dict] | None = None,
 ) -> dict:
+    """Qualification metrics of ``surrogate`` against the mechanistic model on
+    ``population``; with ``pairs``, also each patient's two log endpoints from both
+    (for parity and residual plots)."""
     mech = simulate(spec, population, progress=progress)
     predicted = surrogate.predict(population)
     metrics = error_metrics(predicted, mech.endpoints)
+    if pairs is not None:
+        pairs.extend(_patient_pairs(predicted, mech.endpoints, population.dose_mg))
     in_domain = surrogate.in_domain(population)
     passed = (
         np.isfinite(metrics["rmse"])
@@ -212,6 +218,20 @@ def evaluate_surrogate(
         in_domain_fraction=float(in_domain.mean()),
     )
     return metrics
+
+
+def _patient_pairs(predicted: Endpoints, reference: Endpoints, doses) -> list[dict]:
+    """Per patient: dose and [log best RTS, log cycle-1 ANC nadir], mechanistic and
+    surrogate (null where non-finite: strict JSON)."""
+
+    def finite(row) -> list[float | None]:
+        return [float(v) if np.isfinite(v) else None for v in row]
+
+    p, r = endpoint_targets(predicted), endpoint_targets(reference)
+    return [
+        {"dose_mg": float(dose), "mechanistic": finite(r[i]), "surrogate": finite(p[i])}
+        for i, dose in enumerate(doses)
+    ]
 
 
 DOSE_STRATA = 5

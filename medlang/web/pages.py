@@ -185,7 +185,12 @@ def _kind_charts(registry: Registry, run: JsonObject) -> dict[str, Any]:
             "anc_nadir": plots.anc_nadir_by_arm(patients, arms),
         }
     if kind == "SurrogateEval":
-        return {"strata": plots.rmse_by_stratum(metrics.get("rmse_by_dose_stratum"))}
+        report = _stored_report(registry, run, "SurrogateEvalReport") or {}
+        return {
+            "parity": plots.parity(report),
+            "residuals": plots.residuals(report),
+            "strata": plots.rmse_by_stratum(metrics.get("rmse_by_dose_stratum")),
+        }
     if kind == "RLTrain":
         report = _stored_report(registry, run, "RLTrainReport") or {}
         return {"learning": plots.learning_curve(report)}

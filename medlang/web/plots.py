@@ -424,3 +424,123 @@ def policy_vs_baselines(metrics: Mapping[str, Any], baselines: object) -> Spec |
             ],
         },
     }
+
+
+_ENDPOINT_TITLES = {
+    "log_best_rts": "log best relative tumour size",
+    "log_anc_nadir": "log cycle-1 ANC nadir",
+}
+
+
+def _endpoint_rows(report: Mapping[str, Any]) -> list[dict[str, Any]]:
+    names = report.get("endpoints")
+    patients = report.get("patients")
+    if not isinstance(names, list) or not isinstance(patients, list):
+        return []
+    rows = []
+    for patient in sample_patients([p for p in patients if isinstance(p, dict)]):
+        mech, surr = patient.get("mechanistic"), patient.get("surrogate")
+        if not isinstance(mech, list) or not isinstance(surr, list):
+            continue
+        for name, m, s in zip(names, mech, surr, strict=False):
+            m, s = _finite(m), _finite(s)
+            if m is not None and s is not None:
+                title = _ENDPOINT_TITLES.get(str(name), str(name))
+                rows.append(
+                    {
+                        "endpoint": title,
+                        "mechanistic": m,
+                        "surrogate": s,
+                        "residual": s - m,
+                        "dose_mg": _finite(patient.get("dose_mg")),
+                    }
+                )
+    return rows
+
+
+def parity(report: Mapping[str, Any]) -> Spec | None:
+    """Surrogate against mechanistic prediction per patient, one panel per endpoint,
+    with the identity line (a surrogate evaluation's stored report)."""
+    rows = _endpoint_rows(report)
+    if not rows:
+        return None
+    return {
+        "$schema": _SCHEMA,
+        "title": "Parity: surrogate against the mechanistic model",
+        "data": {"values": rows},
+        "facet": {"column": {"field": "endpoint", "type": "nominal", "title": None}},
+        "resolve": {"scale": {"x": "independent", "y": "independent"}},
+        "spec": {
+            "width": 240,
+            "height": 240,
+            "layer": [
+                {
+                    "mark": {"type": "point", "opacity": 0.5, "size": 14},
+                    "encoding": {
+                        "x": {
+                            "field": "mechanistic",
+                            "type": "quantitative",
+                            "title": "mechanistic",
+                            "scale": {"zero": False},
+                        },
+                        "y": {
+                            "field": "surrogate",
+                            "type": "quantitative",
+                            "title": "surrogate",
+                            "scale": {"zero": False},
+                        },
+                        "tooltip": [
+                            {"field": "dose_mg"},
+                            {"field": "mechanistic"},
+                            {"field": "surrogate"},
+                        ],
+                    },
+                },
+                {
+                    "transform": [
+                        {
+                            "aggregate": [
+                                {"op": "min", "field": "mechanistic", "as": "a"},
+                                {"op": "max", "field": "mechanistic", "as": "b"},
+                            ]
+                        },
+                        {"fold": ["a", "b"], "as": ["end", "v"]},
+                    ],
+                    "mark": {"type": "line", "color": "#888", "strokeDash": [4, 3]},
+                    "encoding": {
+                        "x": {"field": "v", "type": "quantitative"},
+                        "y": {"field": "v", "type": "quantitative"},
+                    },
+                },
+            ],
+        },
+    }
+
+
+def residuals(report: Mapping[str, Any]) -> Spec | None:
+    """Surrogate minus mechanistic per patient against dose, one panel per endpoint."""
+    rows = [r for r in _endpoint_rows(report) if r["dose_mg"] is not None]
+    if not rows:
+        return None
+    return {
+        "$schema": _SCHEMA,
+        "title": "Residuals (surrogate - mechanistic) against dose",
+        "data": {"values": rows},
+        "facet": {"column": {"field": "endpoint", "type": "nominal", "title": None}},
+        "resolve": {"scale": {"y": "independent"}},
+        "spec": {
+            "width": 240,
+            "height": 200,
+            "layer": [
+                {
+                    "mark": {"type": "point", "opacity": 0.5, "size": 14},
+                    "encoding": {
+                        "x": {"field": "dose_mg", "type": "quantitative", "title": "Dose (mg)"},
+                        "y": {"field": "residual", "type": "quantitative"},
+                        "tooltip": [{"field": "dose_mg"}, {"field": "residual"}],
+                    },
+                },
+                {"mark": {"type": "rule", "color": "#888"}, "encoding": {"y": {"datum": 0}}},
+            ],
+        },
+    }

@@ -160,7 +160,7 @@ def test_every_run_page_draws_its_kind_s_pictures(watched_page, ui_server, demo_
     expected = {
         "EvidenceHybrid": {"arm_rates", "waterfall", "anc_nadir"},
         "EvidenceMechanistic": {"arm_rates", "waterfall", "anc_nadir"},
-        "SurrogateEval": {"strata"},
+        "SurrogateEval": {"parity", "residuals", "strata"},
         "RLTrain": {"learning"},
     }
     page = watched_page.page
