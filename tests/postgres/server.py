@@ -51,7 +51,8 @@ class Server:
         return self.dsn(name)
 
     def restart(self) -> None:
-        self._pg_ctl("restart", "-m", "fast", "-w")
+        # the log file again: with none, the new server would hold our output pipe open
+        self._pg_ctl("restart", "-m", "fast", "-w", "-l", str(self.directory / "server.log"))
 
     def stop(self) -> None:
         self._pg_ctl("stop", "-m", "immediate", "-w", check=False)
