@@ -35,6 +35,8 @@ class RunsQuery:
 
     where: str = ""
     kind: str | None = None
+    status: str = ""  # "finished" or "failed"; empty: any
+    program: str = ""  # evidence program name, a glob: 'Onco*'
     order_by: str = ""
     descending: bool = False
     columns: tuple[str, ...] = ()
@@ -55,6 +57,8 @@ def runs_page(registry: Registry, query: RunsQuery) -> dict[str, Any]:
         "query": {
             "where": query.where,
             "kind": kind_name,
+            "status": query.status,
+            "program": query.program,
             "order_by": query.order_by,
             "descending": query.descending,
             "columns": list(query.columns),
@@ -70,7 +74,7 @@ def runs_page(registry: Registry, query: RunsQuery) -> dict[str, Any]:
     }
     try:
         found = registry.iter_runs(
-            where=query.where or None,
+            where=_where(registry, query),
             order_by=query.order_by or None,
             descending=query.descending,
             kind=kind_name,
@@ -89,6 +93,26 @@ def runs_page(registry: Registry, query: RunsQuery) -> dict[str, Any]:
     if not query.where:  # a count with a filter would scan; without one the index knows it
         data["total"] = registry.count_runs(kind_name, include_hidden=query.include_hidden)
     return data
+
+
+def _where(registry: Registry, query: RunsQuery) -> str | None:
+    """The user's query and the status/program filters as one query. The user's own
+    text is checked alone first, so its diagnostic points into what they typed."""
+    from medlang.query.engine import build
+    from medlang.registry.storage import Table
+
+    if query.where:
+        build(registry.store, Table.RUNS, where=query.where)
+    parts = [f"({query.where})"] if query.where else []
+    if query.status:
+        parts.append(f"status = {_quoted(query.status)}")
+    if query.program:
+        parts.append(f"evidence_program ~ {_quoted(query.program)}")
+    return " and ".join(parts) or None
+
+
+def _quoted(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _scalar(value: object) -> bool:

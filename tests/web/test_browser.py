@@ -211,3 +211,29 @@ def test_the_run_page_says_whether_each_output_is_still_the_recorded_bytes(
         result.write_bytes(kept)
     assert data["verified"][artifact["id"]] == {"on_disk": "modified", "stored": "intact"}
     assert artifact["sha256"] in data["stored"]  # the recorded bytes stay downloadable
+
+
+def test_status_and_program_filters(watched_page, ui_server, demo_registry):
+    page = watched_page.page
+    page.goto(f"{ui_server}/runs")
+    page.fill("input[name=program]", "Onco*")
+    page.fill("input[name=where]", "kind ~ 'Evidence*'")
+    page.select_option("select[name=status]", "finished")
+    page.click("form.query button[type=submit]")
+    page.wait_for_url("**program=**")
+    shown = set(
+        page.locator("table.runs tbody tr[data-run]").evaluate_all(
+            "rows => rows.map(r => r.dataset.run)"
+        )
+    )
+    expected = {
+        r["id"]
+        for r in Registry(demo_registry).runs_json()
+        if r["kind"].startswith("Evidence") and (r.get("evidence_program") or "").startswith("Onco")
+    }
+    assert expected and shown == expected
+    page.select_option("select[name=status]", "failed")
+    page.click("form.query button[type=submit]")
+    page.wait_for_url("**status=failed**")
+    assert page.locator("table.runs tbody tr[data-run]").count() == 0
+    watched_page.assert_clean()
