@@ -177,15 +177,22 @@ def _registry_root(option: str | None) -> Path | str:
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point; turns any unexpected failure into one readable line."""
+    from medlang import interrupts
+
+    interrupts.install()
     try:
         # not standalone: click would turn Ctrl-C into "Aborted!" and exit 1
         code = cli.main(args=argv, prog_name="mlc", standalone_mode=False)
     except (KeyboardInterrupt, click.Abort):
         interrupted()
     except click.ClickException as error:
+        if interrupts.received():  # a library wrapped the KeyboardInterrupt
+            interrupted()
         error.show()
         sys.exit(error.exit_code)
     except Exception as error:  # a bug of ours: still one line, never a traceback
+        if interrupts.received():
+            interrupted()
         if os.environ.get("MEDLANG_DEBUG"):
             raise
         click.echo(
@@ -203,9 +210,14 @@ def interrupted() -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    with contextlib.suppress(OSError):
+    with contextlib.suppress(OSError, ValueError):
         click.echo("Error: interrupted", err=True)
-    sys.exit(130)
+        sys.stdout.flush()
+        sys.stderr.flush()
+    # os._exit, not sys.exit: every `finally` has run by now, and an interpreter that
+    # saw the KeyboardInterrupt may otherwise kill itself with SIGINT on the way out
+    # (exit status -2 instead of 130). Worker threads (MedLang's big stack) end here.
+    os._exit(130)
 
 
 def quiet_stdout() -> None:

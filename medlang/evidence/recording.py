@@ -63,10 +63,13 @@ class Recording:
     @contextmanager
     def failures(self) -> Iterator[None]:
         """Log the run as failed if the work raises (a Ctrl-C is not a failure)."""
+        from medlang import interrupts
+
         try:
             yield
         except Exception as error:
-            self.fail(error)
+            if not interrupts.received():  # a wrapped Ctrl-C is not a failure either
+                self.fail(error)
             raise
 
     def fail(self, error: Exception) -> None:
