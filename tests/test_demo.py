@@ -26,8 +26,12 @@ def test_demo_runs_the_loop_and_reproduces_the_hybrid_run(tmp_path):
         "EvidenceHybrid",
         "EvidenceMechanistic",
         "EvidenceHybrid",
+        "EvidenceHybrid",  # mlc runs replay, from the registry's copies of the inputs
     ]
     original, mechanistic, reproduced = runs[2], runs[3], runs[4]
+    replayed = runs[5]
+    assert (replayed["replay_of"], replayed["replay_verdict"]) == (original["id"], "identical")
+    assert "verdict:          IDENTICAL" in result.output
     assert reproduced["metrics"]["ORR"] == original["metrics"]["ORR"]
     assert reproduced["config"]["seed"] == original["config"]["seed"]
     # the hybrid backend agrees with the mechanistic model on the same virtual patients

@@ -109,6 +109,7 @@ def demo(work_dir: Path | None) -> None:
     _compare(project / "out" / "results.json", project / "out" / "results_reproduced.json")
 
     mlc("runs", "lineage", run_id[:8])
+    mlc("runs", "replay", run_id[:8])  # from the registry's copies alone: certified identical
     mlc("run", str(work_dir / "best_surrogate.medlang"))
     mlc("run", str(work_dir / "compare_hybrid_runs.medlang"))
     mlc("run", str(work_dir / "trace_lineage.medlang"))
