@@ -60,6 +60,9 @@ def test_runs_show_and_list_print_the_same_as_a_directory_registry(pg_registry, 
         ["runs", "show", fixed_id(1)],
         ["runs", "list", "--json"],
         ["runs", "list", "--all", "--where", "tags.paper = 'fig3' or config.seed >= 3"],
+        ["runs", "compare", fixed_id(1), fixed_id(2)],
+        ["runs", "lineage", fixed_id(1)],
+        ["artifacts", "list"],
     ):
         on_server = mlc("--registry", pg_registry, *args)
         on_disk = mlc("--registry", str(directory), *args)
