@@ -158,7 +158,15 @@ def _registry_root(option: str | None) -> Path | str:
             + (f" (or unset {ENV_VARIABLE} for ~/.medlang/registry)" if option is None else "")
         )
     if is_postgres_url(text):
-        if password_in(text):
+        try:
+            has_password = password_in(text)
+        except ValueError as error:  # e.g. an unclosed '[' of an IPv6 host
+            # not echoed: what cannot be parsed cannot be stripped of a password either
+            raise click.UsageError(
+                f"{source} is not a readable PostgreSQL URL ({error}); "
+                "the form is postgresql://user@host:port/dbname"
+            ) from None
+        if has_password:
             raise click.UsageError(
                 f"{source} {display(text)}: a password in the URL is refused (it would show "
                 "in process lists and shell history); use PGPASSWORD, ~/.pgpass or a libpq "
