@@ -221,7 +221,7 @@ def _check(project: Project, moments: list[Moment]) -> None:
 def test_a_fresh_interpreter_interrupted_exits_130_and_logs_nothing(project, tmp_path):
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     slow = tmp_path / "slow.json"  # long enough to be interrupted in the middle
-    slow.write_text(json.dumps({"seed": 11, "n_patients": 200, "epochs": 3000}))
+    slow.write_text(json.dumps({"seed": 11, "n_patients": 1000, "epochs": 30000}))
     sha = hashlib.sha256(slow.read_bytes()).hexdigest()
     stored = project.registry / "objects" / "sha256" / sha[:2] / sha[2:]
     out = tmp_path / "model.json"
@@ -242,6 +242,8 @@ def test_a_fresh_interpreter_interrupted_exits_130_and_logs_nothing(project, tmp
     while not stored.exists() and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)  # its inputs are stored: it is at work, past start-up
     waited = deadline - time.monotonic()
+    # the training must still be running, or this test would not interrupt anything
+    assert process.poll() is None, ("finished before it could be interrupted", process.returncode)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, (stderr, stored.exists(), 60 - waited)
