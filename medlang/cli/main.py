@@ -187,8 +187,8 @@ def main(argv: list[str] | None = None) -> None:
     """Console entry point; turns any unexpected failure into one readable line."""
     from medlang import interrupts
 
-    interrupts.install()
     try:
+        interrupts.install()  # inside the try: a Ctrl-C this early is still exit 130
         # not standalone: click would turn Ctrl-C into "Aborted!" and exit 1
         code = cli.main(args=argv, prog_name="mlc", standalone_mode=False)
     except (KeyboardInterrupt, click.Abort):

@@ -248,30 +248,8 @@ def greedy_rollouts(
     batch_size: int = 50,
     progress=None,
 ) -> Rollouts:
-    """Play the greedy policy on fresh patients (patients drawn from ``seed``)."""
-    rng = np.random.default_rng(seed)
-    parts: list[Rollouts] = []
-    for first in range(0, n_episodes, batch_size):
-        n = min(batch_size, n_episodes - first)
-        sim = DoseEnv(spec, env, sample_patients(spec, n, rng))
-        total, doses = np.zeros(n), []
-        while not sim.done:
-            actions = table[sim.observe()].argmax(axis=1)
-            doses.append(np.asarray(env.dose_levels_mg)[actions])
-            total += sim.step(actions)
-        responder = sim.responder
-        parts.append(
-            Rollouts(
-                total,
-                responder & ~sim.dlt,
-                sim.dlt,
-                responder,
-                sim.violations,
-                np.column_stack(doses),
-            )
-        )
-        if progress is not None:
-            progress(n)
-    return Rollouts(
-        *(np.concatenate([getattr(p, f) for p in parts]) for f in Rollouts.__dataclass_fields__)
-    )
+    """Play the greedy policy on fresh patients (patients drawn from ``seed``): the one
+    rollout loop of ``medlang.sim.rl_eval``, with the Q-table's greedy choice."""
+    from medlang.sim.rl_eval import GreedyQ, rollouts  # rl_eval builds on this module
+
+    return rollouts(spec, env, GreedyQ(table), n_episodes, seed, batch_size, progress)

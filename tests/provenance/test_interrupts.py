@@ -18,6 +18,7 @@ import signal
 import subprocess
 import sys
 import time
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,12 +73,23 @@ def _argv(project: Project, producer: str, outputs: list[Path]) -> list[str]:
     return [*argv, "--log", "--quiet"]
 
 
+NOT_STARTED = 97  # a child interrupted before it entered mlc's main
+
+
 def _fork(argv: list[str], directory: Path) -> int:
+    """Start the real CLI in a forked child; returns once the child is about to call
+    ``main``, so a moment's delay counts from the command's start, not from the fork
+    (a signal during this harness's own set-up says nothing about mlc)."""
+    ready, announce = os.pipe()
     pid = os.fork()
     if pid:
+        os.close(announce)
+        os.read(ready, 1)
+        os.close(ready)
         return pid
     code = 99
     try:  # the child: the real CLI, its output in files
+        os.close(ready)
         for fd, name in ((1, "stdout"), (2, "stderr")):
             os.dup2(os.open(directory / name, os.O_WRONLY | os.O_CREAT, 0o600), fd)
         sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115 - pytest replaced them
@@ -85,11 +97,20 @@ def _fork(argv: list[str], directory: Path) -> int:
         signal.signal(signal.SIGINT, signal.default_int_handler)
         from medlang.cli.main import main
 
+        os.write(announce, b".")
+        os.close(announce)
         main(argv)
         code = 0
     except SystemExit as done:
         code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+    except KeyboardInterrupt as error:
+        # raised in this frame itself: the signal beat the call into main (the harness
+        # was interrupted, not mlc); from inside main it escaped mlc: a failure
+        code = NOT_STARTED if error.__traceback__.tb_next is None else 98
+        if code == 98:
+            traceback.print_exc()  # into the moment's stderr: the failure shows where
     except BaseException:
+        traceback.print_exc()
         code = 98
     finally:
         with contextlib.suppress(BaseException):
@@ -196,6 +217,9 @@ def _check(project: Project, moments: list[Moment]) -> None:
         leftovers = [p.name for p in moment.directory.iterdir() if p.name.endswith(".tmp")]
         assert leftovers == [], (moment, leftovers)
         logged = [str(p) in committed_paths for p in moment.outputs]
+        if moment.returncode == NOT_STARTED:  # mlc never ran: nothing may exist
+            assert not any(logged) and not any(p.exists() for p in moment.outputs), moment
+            continue
         if moment.sig == signal.SIGINT:
             assert moment.returncode in (0, 130), moment
             if moment.returncode == 130:
