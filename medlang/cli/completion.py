@@ -9,7 +9,6 @@ completes nothing.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import click
 
@@ -30,8 +29,8 @@ def _complete_field(ctx: click.Context, table_name: str, incomplete: str) -> lis
 
         root = ctx.find_root()
         named = getattr(root.obj, "registry_root", None) or root.params.get("registry_root")
-        registry = Registry.open(Path(named).expanduser() if named else default_registry_root())
-        if not registry.root.exists():
+        registry = Registry.open(named or default_registry_root())  # a directory or a URL
+        if not registry.exists():
             return []
         names = registry.store.query_catalog(Table(table_name)).known_names()
     except Exception:  # completion must never print a traceback into the shell

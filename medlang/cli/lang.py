@@ -159,7 +159,7 @@ def run_program(
     file: Path,
     fn_name: str | None = None,
     *,
-    registry_root: Path | None = None,
+    registry_root: Path | str | None = None,
     timeout: float | None = None,
     max_steps: int | None = None,
 ) -> Any:

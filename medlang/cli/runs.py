@@ -145,7 +145,7 @@ def _complete_id(ctx: click.Context, what: str, incomplete: str) -> list[str]:
     try:
         root = ctx.find_root()
         named = getattr(root.obj, "registry_root", None) or root.params.get("registry_root")
-        registry = Registry.open(Path(named).expanduser() if named else default_registry_root())
+        registry = Registry.open(named or default_registry_root())  # a directory or a URL
         prefix = incomplete.strip().lower()
         table = Table.RUNS if what == "run" else Table.ARTIFACTS
         return registry.store.ids_with_prefix(table, prefix, 50)

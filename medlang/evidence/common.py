@@ -34,7 +34,7 @@ class Request:
     evidence_program: str | None
     file: Path | None
     project: Path
-    registry_root: Path
+    registry_root: Path | str  # a directory, or a postgresql:// URL
     log: bool = False
     quiet: bool = False
     store: bool = True  # --no-store: log paths and sha256 only, copy nothing
@@ -96,7 +96,7 @@ STDOUT = "-"  # --out -: the one output file goes to stdout
 
 
 def check_output_path(
-    path: Path | str, option: str, inputs: Iterable[Path | None], registry_root: Path
+    path: Path | str, option: str, inputs: Iterable[Path | None], registry_root: Path | str
 ) -> Path:
     """Fail before any work if ``path`` cannot be an output file, is one of the run's
     ``inputs`` (``--out evidence.medlang`` would replace the program), or is inside

@@ -152,7 +152,7 @@ def load_evidence_program(
     name: str | None,
     file: Path | None,
     project: Path,
-    registry_root: Path | None = None,
+    registry_root: Path | str | None = None,
     configs: tuple[Path | None, ...] = (),
     max_steps: int = EVIDENCE_MAX_STEPS,
 ) -> LoadedProgram:

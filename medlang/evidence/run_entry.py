@@ -46,7 +46,7 @@ def default_output(function: str, backend: str) -> Path:
 
 
 def run_and_log(
-    registry_root: Path,
+    registry_root: Path | str,
     file: Path,
     fn_name: str | None,
     backend: str | None,

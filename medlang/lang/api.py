@@ -101,7 +101,7 @@ def run_file(
     path: str | Path,
     fn: str | None = None,
     *,
-    registry_root: Path | None = None,
+    registry_root: Path | str | None = None,
     stdout: TextIO | None = None,
     search_path: Sequence[Path] = (),
     limits: Limits | None = None,
@@ -154,7 +154,7 @@ class Program:
         fn_name: str,
         args: Sequence[Value] = (),
         *,
-        registry_root: Path | None = None,
+        registry_root: Path | str | None = None,
         stdout: TextIO | None = None,
         limits: Limits | None = None,
     ) -> Value:

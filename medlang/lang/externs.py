@@ -29,7 +29,7 @@ class ExternContext:
     (the next run sees new data): ``caches`` holds them, one key per stdlib module.
     """
 
-    registry_root: Path
+    registry_root: Path | str  # a directory, or a postgresql:// URL
     caches: dict[str, Any] = field(default_factory=dict, repr=False)
     _registry: Any = field(default=None, repr=False)
 

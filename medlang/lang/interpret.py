@@ -183,7 +183,7 @@ class _Output:
     """What builtins may use: the output stream, and the registry's root (so file
     writers can refuse to write inside the registry)."""
 
-    def __init__(self, stdout: TextIO, registry_root: Callable[[], Path]) -> None:
+    def __init__(self, stdout: TextIO, registry_root: Callable[[], Path | str]) -> None:
         self.stdout = stdout
         self.registry_root = registry_root
 
@@ -272,7 +272,7 @@ class Interpreter:
         self,
         modules: list[LoadedModule],
         stdout: TextIO,
-        registry_root: Path | Callable[[], Path],
+        registry_root: Path | str | Callable[[], Path | str],
         record_names: Mapping[ast.RecordLit, str] | None = None,
         check_result=None,
         limits: Limits | None = None,

@@ -6,6 +6,9 @@ that resolves (after ``~`` and symlinks) into the registry directory, or that is
 one of the registry's own files under another name (a hard link), is refused with
 one line, before any work. ``mlc run-evidence --out $MEDLANG_REGISTRY/runs.jsonl``
 would otherwise replace the run log with a result file.
+
+A registry on a database server (a ``postgresql://`` URL) has no directory here:
+no local path can write into it, so there is nothing to guard.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import os
 from pathlib import Path
 
 from medlang.registry.errors import RegistryError
+from medlang.registry.pg_url import is_postgres_url
 
 
 class OutputInRegistryError(RegistryError):
@@ -23,9 +27,12 @@ class OutputInRegistryError(RegistryError):
 def refuse_registry_output(path: Path | str, registry_root: Path | str, option: str) -> None:
     """Raise ``OutputInRegistryError`` if writing ``path`` would write inside the registry.
 
-    ``option`` names the output in the message (e.g. ``"--out"``). Cheap: a couple of
-    ``realpath``/``stat`` calls, no imports.
+    ``registry_root`` is the registry's directory (or archive file), or the URL of a
+    registry on a server (nothing to guard). ``option`` names the output in the
+    message (e.g. ``"--out"``). Cheap: a couple of ``realpath``/``stat`` calls.
     """
+    if is_postgres_url(os.fspath(registry_root)):
+        return  # no registry directory on this machine: any local path is outside it
     shown = os.fspath(path)
     target = os.path.realpath(os.path.expanduser(shown))
     root = os.path.realpath(os.path.expanduser(os.fspath(registry_root)))

@@ -9,7 +9,7 @@ Everything else (TLS settings such as ``sslmode``, ``sslrootcert``) passes to li
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 SCHEMES = ("postgresql://", "postgres://")
 # query parameters libpq reads as secrets; never shown, never accepted in a URL
@@ -38,7 +38,11 @@ def display(url: str) -> str:
     if "@" in netloc:
         user, host = netloc.rsplit("@", 1)
         netloc = f"{user.split(':', 1)[0]}@{host}"
+    # %20 rather than '+' and '/' kept: libpq reads the shown URL back the same way
+    kept = parse_qsl(parts.query, keep_blank_values=True)
     query = urlencode(
-        [(k, v) for k, v in parse_qsl(parts.query) if k.lower() not in _SECRET_PARAMETERS]
+        [(k, v) for k, v in kept if k.lower() not in _SECRET_PARAMETERS],
+        quote_via=quote,
+        safe="/",
     )
     return urlunsplit((parts.scheme, netloc, parts.path, query, ""))

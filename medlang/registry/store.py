@@ -40,17 +40,18 @@ class Registry:
         (default: ``$MEDLANG_REGISTRY_INSECURE_OK`` or ``mlc --registry-insecure-ok``).
 
         ``root`` may be a ``postgresql://user@host/db`` URL: a team registry on a
-        PostgreSQL server (``medlang.registry.postgres_store``); ``root`` is then the
-        URL without any secret, as shown to people."""
+        PostgreSQL server (``medlang.registry.postgres_store``). ``root`` then stays
+        that URL as text (without any secret), never a ``Path``: there is no registry
+        directory, and ``Registry(registry.root)`` opens the same server again."""
         from medlang.registry.pg_url import display, is_postgres_url
 
         if is_postgres_url(root) and store is None:
             from medlang.registry.postgres_store import PostgresStore
 
             store = PostgresStore(str(root))
+        self.root: Path | str
         if is_postgres_url(root):
-            self.location = display(str(root))
-            self.root = Path(self.location)  # not a directory: nothing local to guard
+            self.root = self.location = display(str(root))
         else:
             self.root = Path(root).expanduser().absolute()
             self.location = str(self.root)
@@ -81,10 +82,15 @@ class Registry:
         """The registry at ``$MEDLANG_REGISTRY``, else ``~/.medlang/registry``."""
         return cls(default_registry_root())
 
+    @property
+    def directory(self) -> Path | None:
+        """The registry's directory (or archive file); ``None`` for one on a server."""
+        return None if isinstance(self.root, str) else self.root
+
     def exists(self) -> bool:
         """Whether there is a registry to read: a server's always is (it says if it is
         not migrated); a directory's once something was written."""
-        return bool(getattr(self.store, "remote", False)) or self.root.exists()
+        return self.directory is None or self.directory.exists()
 
     def __repr__(self) -> str:
         return f"Registry({self.location!r})"
@@ -205,7 +211,7 @@ class Registry:
 
         run_id = parse_uuid4(run_id, "run id")
         if self.run_json(run_id) is None:
-            raise RegistryError(f"no run with id {run_id!r} in {self.root}")
+            raise RegistryError(f"no run with id {run_id!r} in {self.location}")
         record = AnnotationRecord(id=new_id(), run_id=run_id, at=utc_now(), op=op, **fields)
         self.store.annotate(codec.encode(redact_record(record)))
 
@@ -291,7 +297,7 @@ class Registry:
         if table is Table.ARTIFACTS:
             matches = [m for m in matches if self.artifact_json(m) is not None]
         if not matches:
-            raise RegistryError(f"no {what} with id {prefix!r} in {self.root}")
+            raise RegistryError(f"no {what} with id {prefix!r} in {self.location}")
         if len(matches) > 1:
             shown = ", ".join(matches[:_MAX_CANDIDATES])
             more = " ..." if len(matches) > _MAX_CANDIDATES else ""

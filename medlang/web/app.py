@@ -30,11 +30,13 @@ _HERE = Path(__file__).resolve().parent
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
-def create_app(registry_root: Path, *, token: str | None = None) -> Starlette:
-    """The app over the registry at ``registry_root``; with ``token``, every request needs it."""
-    registry = Registry.open(registry_root)  # a directory or an archive file (read-only)
+def create_app(registry_root: Path | str, *, token: str | None = None) -> Starlette:
+    """The app over the registry at ``registry_root`` (a directory, an archive file or a
+    ``postgresql://`` URL); with ``token``, every request needs it."""
+    registry = Registry.open(registry_root)  # an archive file is opened read-only
     templates = Jinja2Templates(directory=str(_HERE / "templates"))
-    templates.env.globals["registry_root"] = str(registry.root)
+    # the directory, or the server's URL without any secret
+    templates.env.globals["registry_name"] = registry.location
     templates.env.filters["shell"] = shlex.quote
 
     def render(request: Request, template: str, data: dict[str, Any]) -> Response:

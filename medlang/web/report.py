@@ -48,7 +48,7 @@ def render_report(registry: Registry, run_ids: list[str], *, title: str | None =
     return environment.get_template("report.html").render(
         title=title or _default_title(sections),
         sections=sections,
-        registry_root=str(registry.root),
+        registry_name=registry.location,
         style=(static / "app.css").read_text(encoding="utf-8"),
         scripts=[_inline_script(static / name) for name in _SCRIPTS],
     )
