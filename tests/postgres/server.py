@@ -5,6 +5,11 @@ listening on 127.0.0.1 at a free port and on a private Unix socket, with passwor
 authentication (so the tests can prove a password never leaks), and removes it all
 at the end. PostgreSQL refuses to run as root: when the tests run as root, the
 server runs as the ``postgres`` system user that the OS package creates.
+
+``start(tls=True)`` also serves TLS with a certificate for 127.0.0.1 signed by a
+certificate authority made for that server alone (``Server.ca_file``), using the
+``openssl`` command; ``make_ca`` makes another one (a root the server's certificate
+does not chain to).
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ class Server:
     password: str
     directory: Path
     _run_as: str | None
+    ca_file: Path | None = None  # with tls=True: the root certificate clients should trust
 
     def dsn(self, database: str = "postgres", *, with_password: bool = False) -> str:
         secret = f":{self.password}" if with_password else ""
@@ -49,6 +55,10 @@ class Server:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.dsn(name)
+
+    def log(self) -> str:
+        """What the server logged so far (with tls=True, every connection is logged)."""
+        return (self.directory / "server.log").read_text(errors="replace")
 
     def restart(self) -> None:
         # the log file again: with none, the new server would hold our output pipe open
@@ -81,14 +91,56 @@ def _run(command: list[str], run_as: str | None, check: bool = True) -> None:
         raise NoServer(f"{Path(command[0]).name} failed: {' | '.join(detail)}")
 
 
+def make_ca(directory: Path, name: str = "ca") -> tuple[Path, Path]:
+    """A self-signed certificate authority in ``directory``: (certificate, key)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    certificate, key = directory / f"{name}.crt", directory / f"{name}.key"
+    _openssl(
+        "req", "-x509", "-new", *_EC_KEY, "-nodes", "-days", "2",
+        "-subj", f"/CN=MedLang test {name}", "-keyout", str(key), "-out", str(certificate),
+        "-addext", "basicConstraints=critical,CA:TRUE",
+        "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+    )  # fmt: skip
+    return certificate, key
+
+
+def _server_certificate(directory: Path) -> tuple[Path, Path, Path]:
+    """(CA certificate, server certificate, server key): the server's names are
+    127.0.0.1 and localhost, so ``sslmode=verify-full`` can check the host."""
+    ca, ca_key = make_ca(directory)
+    certificate, key, request = (directory / f"server.{e}" for e in ("crt", "key", "csr"))
+    extensions = directory / "server.ext"
+    extensions.write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    _openssl(
+        "req", "-new", *_EC_KEY, "-nodes", "-subj", "/CN=127.0.0.1",
+        "-keyout", str(key), "-out", str(request),
+    )  # fmt: skip
+    _openssl(
+        "x509", "-req", "-in", str(request), "-CA", str(ca), "-CAkey", str(ca_key),
+        "-CAcreateserial", "-days", "2", "-extfile", str(extensions), "-out", str(certificate),
+    )  # fmt: skip
+    return ca, certificate, key
+
+
+_EC_KEY = ("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1")  # fast to make
+
+
+def _openssl(*args: str) -> None:
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        raise NoServer("no openssl command to make the TLS certificates with")
+    _run([openssl, *args], None)
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
-def start() -> Server:
-    """Initialise and start a server; ``NoServer`` says why when that cannot be done."""
+def start(*, tls: bool = False) -> Server:
+    """Initialise and start a server (serving TLS too, with ``tls``); ``NoServer`` says
+    why when that cannot be done."""
     initdb, pg_ctl = _binary("initdb"), _binary("pg_ctl")
     run_as = None
     if os.geteuid() == 0:
@@ -107,6 +159,7 @@ def start() -> Server:
         for path in (directory, sockets, password_file):
             os.chown(path, entry.pw_uid, entry.pw_gid)
     port = _free_port()
+    ca_file = None
     try:
         _run(
             [
@@ -129,6 +182,16 @@ def start() -> Server:
             f"-c listen_addresses=127.0.0.1 -p {port} -k {sockets} -c fsync=off "
             "-c full_page_writes=off -c max_connections=100"
         )
+        if tls:
+            ca_file, certificate, key = _server_certificate(directory / "tls")
+            if run_as:  # the server reads its key, which must be its own and private
+                for path in (directory / "tls", certificate, key):
+                    os.chown(path, entry.pw_uid, entry.pw_gid)
+            key.chmod(0o600)
+            options += (
+                f" -c ssl=on -c ssl_cert_file={certificate} -c ssl_key_file={key}"
+                " -c log_connections=on"
+            )
         _run(
             [
                 pg_ctl,
@@ -148,4 +211,4 @@ def start() -> Server:
     except NoServer:
         shutil.rmtree(directory, ignore_errors=True)
         raise
-    return Server("127.0.0.1", port, USER, PASSWORD, directory, run_as)
+    return Server("127.0.0.1", port, USER, PASSWORD, directory, run_as, ca_file)
