@@ -154,3 +154,46 @@ def test_sql_in_tags_notes_and_ids_is_stored_as_text(pg_registry):
     assert shown.returncode != 0 and "Traceback" not in shown.stderr
     assert registry.count_runs() == 3
     assert registry.annotations_json([fixed_id(1)])[fixed_id(1)].tags == {"k": hostile}
+
+
+def test_the_password_is_in_no_process_title(pg_server, pg_registry):
+    """While `mlc ui` holds a connection, neither its command line nor the server's
+    process for that connection (its title, its row in pg_stat_activity) shows the
+    password, which came from PGPASSWORD; the server's log does not hold it either."""
+    import shutil
+    import urllib.request
+
+    from tests.web.conftest import start_ui
+
+    database = pg_registry.rsplit("/", 1)[1]
+    server, app = start_ui(pg_registry)  # type: ignore[arg-type]
+    try:
+        urllib.request.urlopen(f"{app}/runs", timeout=30).close()  # now it is connected
+        titles = [_cmdline(pid) for pid in os.listdir("/proc") if pid.isdigit()]
+        if shutil.which("ps"):
+            titles.append(subprocess.run(["ps", "-eww", "-o", "args"], capture_output=True,
+                                         text=True, check=True).stdout)  # fmt: skip
+        import psycopg
+
+        with psycopg.connect(pg_registry) as conn:
+            activity = conn.execute(
+                "SELECT application_name, usename, query, backend_type FROM pg_stat_activity"
+                " WHERE datname = %s AND application_name = 'mlc'",
+                (database,),
+            ).fetchall()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    assert any("ui" in title and pg_registry in title for title in titles)  # mlc ui, seen
+    assert any(f"postgres: {pg.USER} {database} 127.0.0.1" in title for title in titles)
+    assert activity  # the mlc's connection, seen by the server
+    everything = "\n".join(titles) + repr(activity) + pg_server.log()
+    assert pg.PASSWORD not in everything
+
+
+def _cmdline(pid: str) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            return handle.read().replace(b"\0", b" ").decode("utf-8", "replace")
+    except OSError:  # ended meanwhile, or not ours to read
+        return ""
