@@ -16,8 +16,8 @@ import os
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 
+from medlang.registry.objects import ObjectStore, Temporary
 from medlang.registry.storage import JsonObject, Table
 from medlang.registry.store import Registry
 
@@ -28,12 +28,12 @@ DEFAULT_GRACE = timedelta(days=1)
 class Collection:
     objects: list[tuple[str, int]] = field(default_factory=list)  # (sha256, size)
     uncommitted: list[JsonObject] = field(default_factory=list)
-    temporaries: list[Path] = field(default_factory=list)
+    temporaries: list[Temporary] = field(default_factory=list)
     kept_young: int = 0  # unreferenced but within the grace period
 
     @property
     def freed_bytes(self) -> int:
-        return sum(size for _, size in self.objects) + sum(_size(path) for path in self.temporaries)
+        return sum(size for _, size in self.objects) + sum(t.size for t in self.temporaries)
 
 
 def referenced_objects(registry: Registry) -> set[str]:
@@ -67,16 +67,18 @@ def plan(registry: Registry, grace: timedelta = DEFAULT_GRACE) -> Collection:
         elif isinstance(artifact.get("sha256"), str):
             young_artifact_objects.add(artifact["sha256"])
     keep = referenced_objects(registry) | young_artifact_objects
-    directory = getattr(registry.store, "objects", None)  # the JSONL store's ObjectDir
+    # the store's ObjectStore (a directory, an fsspec URL, a database table), if it
+    # has one: it knows when each object was last stored (the memory store does not)
+    objects: ObjectStore | None = getattr(registry.store, "objects", None)
     for sha256 in registry.store.object_ids():
         if sha256 in keep:
             continue
-        if directory is not None and _mtime(directory.path_of(sha256)) > cutoff:
+        if objects is not None and (objects.modified(sha256) or 0.0) > cutoff:
             found.kept_young += 1
             continue
         found.objects.append((sha256, registry.store.object_size(sha256) or 0))
-    if directory is not None:
-        found.temporaries = [p for p in directory.stale_temporaries() if _mtime(p) < cutoff]
+    if objects is not None:
+        found.temporaries = objects.stale_temporaries(cutoff)
     return found
 
 
@@ -88,8 +90,10 @@ def collect(registry: Registry, grace: timedelta = DEFAULT_GRACE) -> Collection:
         _remove_artifact_lines(registry, doomed)
     for sha256, _ in found.objects:
         registry.store.remove_object(sha256)
-    for path in found.temporaries:
-        path.unlink(missing_ok=True)
+    objects: ObjectStore | None = getattr(registry.store, "objects", None)
+    for temporary in found.temporaries:
+        if objects is not None:
+            objects.remove_temporary(temporary)
     return found
 
 
@@ -113,17 +117,3 @@ def _record_id(line: bytes) -> object:
         return json.loads(line).get("id")
     except (ValueError, AttributeError):
         return None  # a bad line stays (it is skipped with a warning anyway)
-
-
-def _mtime(path: Path) -> float:
-    try:
-        return path.stat().st_mtime
-    except OSError:
-        return 0.0
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0

@@ -44,7 +44,7 @@ class JsonlStore(RecordStore):
         }
         self.annotation_log = LogFile(self.root / ANNOTATIONS_FILE)
         self.index = SqliteIndex(self.root / INDEX_FILE, self.logs, self.annotation_log)
-        self.objects = ObjectDir(self.root)
+        self.objects = ObjectDir.of_registry(self.root)
         # None: as the process says (`mlc --registry-insecure-ok`, the environment)
         self._insecure_ok = insecure_ok
 

@@ -1,5 +1,11 @@
 """The content-addressed object store: the bytes of every input and output a run read
-or wrote, under ``objects/sha256/ab/cdef…`` beside the logs (git/DVC style).
+or wrote, named by their sha256 (git/DVC style).
+
+``ObjectStore`` is the interface every place that keeps objects implements:
+``ObjectDir`` here (a directory: ``objects/sha256/ab/cdef…`` beside a registry's
+logs, or a shared filesystem path a team configures), ``FsspecObjects`` (any fsspec
+URL, such as ``s3://bucket/prefix``) and the PostgreSQL registry's ``objects`` table.
+Which one a registry uses is ``object_location``'s business.
 
 An object is written once and never changed: copied (never hard-linked: an edit of
 the original in place must not reach the stored bytes) into a temporary file in the
@@ -15,6 +21,7 @@ import os
 import re
 import stat
 import tempfile
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,11 +100,88 @@ def hash_stream(handle: BinaryIO) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-class ObjectDir:
-    """The object store of a registry on the file system."""
+@dataclass(frozen=True, slots=True)
+class Temporary:
+    """A copy interrupted before it was renamed into the store (a crash or SIGKILL)."""
 
-    def __init__(self, registry_root: Path) -> None:
-        self.root = registry_root / OBJECTS_DIR / ALGORITHM
+    name: str  # a path or key, as shown to people
+    size: int
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ObjectStore(ABC):
+    """Where a registry keeps its objects. Every method takes a sha256 (64 lowercase
+    hex digits) and trusts nothing else: names are derived from it, never given."""
+
+    location: str  # where, as shown to people (no secrets)
+
+    @abstractmethod
+    def store(self, source: Path | str, max_bytes: int) -> StoredObject:
+        """Copy a regular file in, durably and complete or not at all; the same bytes
+        twice are stored once. ``RegistryError`` when it is larger than ``max_bytes``,
+        not a regular file, or cannot be read or written."""
+
+    @abstractmethod
+    def open(self, sha256: str) -> BinaryIO:
+        """The stored bytes; ``RegistryError`` if absent."""
+
+    @abstractmethod
+    def has(self, sha256: str) -> bool: ...
+
+    @abstractmethod
+    def ids(self) -> Iterator[str]:
+        """Every stored sha256, sorted."""
+
+    @abstractmethod
+    def size(self, sha256: str) -> int | None:
+        """The stored size in bytes, or None if absent."""
+
+    @abstractmethod
+    def remove(self, sha256: str) -> None:
+        """Delete an object (``mlc gc`` only); removing an absent one is harmless."""
+
+    @abstractmethod
+    def modified(self, sha256: str) -> float | None:
+        """When the object was last stored or reused (POSIX seconds), for ``mlc gc``'s
+        grace period; None if unknown."""
+
+    def check_writable(self) -> None:
+        """``RegistryError`` now if objects could not be stored here (default: a store
+        that can only tell by trying says nothing, and its first store reports it)."""
+        return
+
+    def stale_temporaries(self, before: float) -> list[Temporary]:
+        """Copies interrupted before their rename, last changed before ``before``."""
+        return []
+
+    def remove_temporary(self, temporary: Temporary) -> None:
+        """Delete one of ``stale_temporaries``."""
+        raise RegistryError(f"{self.location} keeps no temporaries: {temporary}")
+
+
+class ObjectDir(ObjectStore):
+    """Objects in a directory: a registry's own ``objects/``, private to its owner,
+    or a team's shared filesystem path (``shared``: directories are created with the
+    process's umask instead of 0700, so the team's group can read them)."""
+
+    def __init__(self, directory: Path, *, shared: bool = False) -> None:
+        self.root = directory / ALGORITHM
+        self.shared = shared
+        self.location = str(directory)
+
+    @classmethod
+    def of_registry(cls, registry_root: Path) -> ObjectDir:
+        return cls(registry_root / OBJECTS_DIR)
+
+    def _make_dir(self, path: Path) -> None:
+        from medlang.registry.logfile import make_private_dir
+
+        if self.shared:
+            os.makedirs(path, exist_ok=True)  # the umask and a setgid parent decide
+        else:
+            make_private_dir(path)
 
     def path_of(self, sha256: str) -> Path:
         sha256 = require_sha256(sha256)
@@ -126,10 +210,10 @@ class ObjectDir:
                 ) from None
 
     def _copy_in(self, handle: BinaryIO, source: Path | str, max_bytes: int) -> StoredObject:
-        from medlang.registry.logfile import make_private_dir, sync_dir
+        from medlang.registry.logfile import sync_dir
 
         staging = self.root.parent / "tmp"
-        make_private_dir(staging)
+        self._make_dir(staging)
         fd, temporary = tempfile.mkstemp(prefix="incoming-", dir=staging)
         try:
             digest, size = hashlib.sha256(), 0
@@ -147,7 +231,7 @@ class ObjectDir:
             if final.exists():
                 return StoredObject(sha256, size, added=False)
             os.chmod(temporary, 0o444)
-            make_private_dir(final.parent)
+            self._make_dir(final.parent)
             os.replace(temporary, final)  # same bytes if another writer won the race
             sync_dir(final.parent)
             return StoredObject(sha256, size, added=True)
@@ -192,10 +276,36 @@ class ObjectDir:
         with contextlib.suppress(FileNotFoundError):
             self.path_of(sha256).unlink()
 
-    def stale_temporaries(self) -> list[Path]:
-        """Copies interrupted before their rename (a crash or SIGKILL mid-store)."""
+    def modified(self, sha256: str) -> float | None:
+        try:
+            return self.path_of(sha256).stat().st_mtime
+        except OSError:
+            return None
+
+    def check_writable(self) -> None:
         staging = self.root.parent / "tmp"
-        return sorted(staging.glob("incoming-*")) if staging.is_dir() else []
+        try:
+            self._make_dir(staging)
+            if not os.access(staging, os.W_OK | os.X_OK):
+                raise PermissionError(13, "permission denied", str(staging))
+        except OSError as error:
+            raise RegistryError(
+                f"cannot store objects in {self.location} "
+                f"({error.filename or staging}: {error.strerror or error})"
+            ) from None
+
+    def stale_temporaries(self, before: float) -> list[Temporary]:
+        staging = self.root.parent / "tmp"
+        found = []
+        for path in sorted(staging.glob("incoming-*")) if staging.is_dir() else []:
+            with contextlib.suppress(OSError):
+                info = path.stat()
+                if info.st_mtime < before:
+                    found.append(Temporary(str(path), info.st_size))
+        return found
+
+    def remove_temporary(self, temporary: Temporary) -> None:
+        Path(temporary.name).unlink(missing_ok=True)
 
 
 def _human(size: int) -> str:

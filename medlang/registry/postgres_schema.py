@@ -14,8 +14,9 @@ from medlang.registry import facts
 from medlang.registry.storage import Table
 
 # Bump with a new entry in MIGRATIONS; a database newer than this is refused.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 VERSION_TABLE = "medlang_schema"
+SETTINGS_TABLE = "medlang_settings"
 
 _COLUMN_TYPES = {"text": "text", "time": "bigint", "number": "double precision", "bool": "integer"}
 
@@ -75,5 +76,14 @@ CREATE TABLE objects (sha256 text PRIMARY KEY, size bigint NOT NULL, data bytea 
 """
 )
 
+# 2: the registry's settings (where its objects live: medlang.registry.object_location),
+# and when each object in the database was last stored (``mlc gc``'s grace period).
+# The 'objects' row always exists, so a writer can lock it while a run commits.
+_VERSION_2 = f"""
+CREATE TABLE {SETTINGS_TABLE} (name text PRIMARY KEY, value text NOT NULL);
+INSERT INTO {SETTINGS_TABLE} VALUES ('objects', 'database');
+ALTER TABLE objects ADD COLUMN stored_at timestamptz NOT NULL DEFAULT now();
+"""
+
 # version reached -> the SQL that reaches it from the one before
-MIGRATIONS: dict[int, str] = {1: _VERSION_1}
+MIGRATIONS: dict[int, str] = {1: _VERSION_1, 2: _VERSION_2}

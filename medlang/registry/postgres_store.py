@@ -4,8 +4,9 @@ Every write is one transaction: a record, its query facts and its lineage links
 commit together or not at all, so a writer killed mid-way leaves nothing behind,
 and a run that ``append`` acknowledged is committed (PostgreSQL's durability).
 Ids are unique per table and the first record with an id wins (``ON CONFLICT DO
-NOTHING``), so a re-sent record is harmless. Objects live in the database too
-(``objects``: sha256 -> bytes), written before the run that names them.
+NOTHING``), so a re-sent record is harmless. Objects are stored before the run
+that names them, where the registry's ``objects`` setting says: its own ``objects``
+table by default, or a shared directory or fsspec URL (``object_location``).
 
 psycopg is imported lazily: only a command that opens a PostgreSQL registry pays
 for it. The database must have been prepared with ``mlc registry migrate``.
@@ -14,8 +15,6 @@ for it. The database must have been prepared with ``mlc registry migrate``.
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import io
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,9 +22,17 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 from medlang.registry import codec, facts
 from medlang.registry.errors import RegistryError
-from medlang.registry.objects import StoredObject, open_source, too_large
+from medlang.registry.object_location import DATABASE, open_objects
+from medlang.registry.object_location import display as display_location
+from medlang.registry.objects import ObjectStore, StoredObject
 from medlang.registry.pg_url import display, password_in
-from medlang.registry.postgres_schema import MIGRATIONS, SCHEMA_VERSION, VERSION_TABLE
+from medlang.registry.postgres_objects import DatabaseObjects
+from medlang.registry.postgres_schema import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    SETTINGS_TABLE,
+    VERSION_TABLE,
+)
 from medlang.registry.storage import (
     ANNOTATIONS,
     JsonObject,
@@ -62,6 +69,8 @@ class PostgresStore(RecordStore):
         self._conn: Any = None
         self._checked = False
         self._lock = threading.RLock()
+        self._objects: ObjectStore | None = None
+        self._objects_location: str | None = None  # set once this process used its objects
 
     def __repr__(self) -> str:
         return f"PostgresStore({self.shown!r})"
@@ -179,6 +188,7 @@ class PostgresStore(RecordStore):
 
         def write(conn: Any) -> None:
             with conn.transaction():
+                self._check_objects_location(conn)
                 extra, extra_values = (
                     ("", ()) if table is Table.RUNS else (", sha256", (entry.sha256,))
                 )
@@ -443,39 +453,88 @@ class PostgresStore(RecordStore):
         finally:
             conn.close()
 
-    # --- the object store -------------------------------------------------------
+    # --- the object store: wherever the registry's 'objects' setting says -----------
+
+    @property
+    def objects(self) -> ObjectStore:
+        """This registry's object store, as configured (read once per process; see
+        ``relocate_objects`` for why a later change cannot strand a run's objects)."""
+        with self._lock:
+            if self._objects is None:
+                location = self.objects_location()
+                self._objects = self.objects_at(location)
+                self._objects_location = location
+            return self._objects
+
+    def objects_location(self) -> str:
+        """The registry's object location (``object_location``), read now."""
+        rows = self._rows(f"SELECT value FROM {SETTINGS_TABLE} WHERE name = %s", ("objects",))
+        return rows[0][0] if rows else DATABASE
+
+    def objects_at(self, location: str) -> ObjectStore:
+        if location == DATABASE:
+            return DatabaseObjects(self._rows, self.shown)
+        return open_objects(location)
+
+    def switch_objects(self, before: str, after: str) -> None:
+        """Point the registry's objects at ``after``, if they are still at ``before``.
+        Waits for runs being committed by writers that use ``before`` (they hold the
+        setting's row, see ``append``); later ones are refused."""
+
+        def switch(conn: Any) -> None:
+            with conn.transaction():
+                row = conn.execute(
+                    f"SELECT value FROM {SETTINGS_TABLE} WHERE name = 'objects' FOR UPDATE"
+                ).fetchone()
+                if row is None or row[0] != before:
+                    raise RegistryError(
+                        f"{self.shown}: the object location was changed by someone else "
+                        "meanwhile; nothing was changed here, look again with mlc registry info"
+                    )
+                conn.execute(
+                    f"UPDATE {SETTINGS_TABLE} SET value = %s WHERE name = 'objects'", (after,)
+                )
+
+        self._run(switch)
+        with self._lock:
+            self._objects = self._objects_location = None
+
+    def _check_objects_location(self, conn: Any) -> None:
+        """Inside a record's transaction: refuse it if this process stored its objects
+        somewhere the registry no longer points at (the location changed meanwhile)."""
+        if self._objects_location is None:
+            return  # this process stored and read no objects: nothing to strand
+        row = conn.execute(
+            f"SELECT value FROM {SETTINGS_TABLE} WHERE name = 'objects' FOR SHARE"
+        ).fetchone()
+        now = row[0] if row else DATABASE
+        if now != self._objects_location:
+            raise RegistryError(
+                f"{self.shown}: the registry's objects moved to {display_location(now)} while "
+                f"this was being logged (its files went to "
+                f"{display_location(self._objects_location)}); nothing was logged: run it again"
+            )
+
+    def check_writable(self) -> None:
+        self.objects.check_writable()
 
     def store_object(self, source: Path, max_bytes: int) -> StoredObject:
-        with open_source(source) as handle:
-            data = handle.read(max_bytes + 1)
-        if len(data) > max_bytes:
-            raise too_large(source, len(data), max_bytes)
-        sha256 = hashlib.sha256(data).hexdigest()
-        rows = self._rows(
-            "INSERT INTO objects VALUES (%s, %s, %s) ON CONFLICT (sha256) DO NOTHING"
-            " RETURNING sha256",
-            (sha256, len(data), data),
-        )
-        return StoredObject(sha256, len(data), bool(rows))
+        return self.objects.store(source, max_bytes)
 
     def open_object(self, sha256: str) -> BinaryIO:
-        rows = self._rows("SELECT data FROM objects WHERE sha256 = %s", (sha256,))
-        if not rows:
-            raise RegistryError(f"object {sha256} is not in the registry's store")
-        return io.BytesIO(bytes(rows[0][0]))
+        return self.objects.open(sha256)
 
     def has_object(self, sha256: str) -> bool:
-        return bool(self._rows("SELECT 1 FROM objects WHERE sha256 = %s", (sha256,)))
+        return self.objects.has(sha256)
 
     def object_ids(self) -> list[str]:
-        return [row[0] for row in self._rows("SELECT sha256 FROM objects ORDER BY 1")]
+        return list(self.objects.ids())
 
     def object_size(self, sha256: str) -> int | None:
-        rows = self._rows("SELECT size FROM objects WHERE sha256 = %s", (sha256,))
-        return rows[0][0] if rows else None
+        return self.objects.size(sha256)
 
     def remove_object(self, sha256: str) -> None:
-        self._rows("DELETE FROM objects WHERE sha256 = %s RETURNING 1", (sha256,))
+        self.objects.remove(sha256)
 
 
 def _fold(conn: Any, run_ids: list[str]) -> dict[str, RunAnnotations]:

@@ -11,6 +11,7 @@ import sys
 import pytest
 
 from medlang.registry import Registry
+from medlang.registry.postgres_schema import SCHEMA_VERSION
 from tests.postgres import server as pg
 from tests.registry.factories import artifact, fixed_id, run
 
@@ -42,7 +43,7 @@ def test_a_new_database_must_be_migrated_first_and_migrating_twice_is_harmless(p
 
     first = mlc("--registry", pg_database, "registry", "migrate")
     assert first.returncode == 0, first.stderr
-    assert "schema 0 -> 1" in first.stdout
+    assert f"schema 0 -> {SCHEMA_VERSION}" in first.stdout
     again = mlc("registry", "migrate", env={"MEDLANG_REGISTRY": pg_database})
     assert again.returncode == 0, again.stderr
     assert "already up to date" in again.stdout
@@ -80,7 +81,7 @@ def test_registry_info_names_the_server_and_counts(pg_registry):
     facts = json.loads(info.stdout)
     assert facts["path"] == pg_registry
     assert (facts["runs"]["total"], facts["artifacts"]) == (3, 1)
-    assert facts["index"]["state"].startswith("PostgreSQL schema 1")
+    assert facts["index"]["state"].startswith(f"PostgreSQL schema {SCHEMA_VERSION}")
 
 
 def test_a_password_in_the_url_is_refused_without_being_shown(pg_server, pg_registry):
