@@ -20,6 +20,7 @@ def registry() -> None:
       mlc registry info
       mlc registry compact
       mlc --registry postgresql://me@db.example.org/medlang registry migrate
+      mlc --registry postgresql://me@db.example.org/medlang registry set objects s3://lab/medlang
     """
 
 
@@ -51,6 +52,8 @@ def info(ctx: click.Context, as_json: bool) -> None:
         f"not shown; {runs['total']} in all)"
     )
     click.echo(f"Artifacts: {facts['artifacts']}")
+    if facts.get("objects"):
+        click.echo(f"Objects: {facts['objects']}")
     for name, size in facts["files"].items():
         click.echo(f"  {name:<20} {_size(size) if size is not None else 'absent'}")
     index = facts["index"]
@@ -115,3 +118,51 @@ def migrate(ctx: click.Context) -> None:
         click.echo(f"{registry.location}: schema {after}, already up to date")
     else:
         click.echo(f"{registry.location}: schema {before} -> {after}")
+
+
+@registry.command("set")
+@click.argument("setting", type=click.Choice(["objects"]))
+@click.argument("location")
+@click.option(
+    "--copy",
+    is_flag=True,
+    help="Copy the objects stored at the current location to the new one first "
+    "(required when there are any; the old copies are kept).",
+)
+@click.pass_context
+@_user_errors
+def set_setting(ctx: click.Context, setting: str, location: str, copy: bool) -> None:
+    """Set where a PostgreSQL registry keeps its objects (the files runs read and wrote).
+
+    LOCATION is `database` (the registry's own table, the default), an absolute path
+    every client sees (a shared file system), or an fsspec URL such as
+    s3://bucket/prefix (pip install 'medlang[s3]'). It is stored in the database, so
+    every client of the registry uses it. Credentials never go in it: they come from
+    the environment or the protocol's configuration (AWS_ACCESS_KEY_ID, ~/.aws, ...).
+
+    While objects are stored, changing the location needs --copy: they are copied
+    (each checked against its sha256) before the switch, so none is stranded.
+    Change it while nobody is logging runs: a run whose files went to the old place
+    and that commits after the switch is refused (log it again).
+
+    \b
+    Examples:
+      mlc --registry postgresql://me@db/medlang registry set objects /shared/medlang-objects
+      mlc --registry postgresql://me@db/medlang registry set objects s3://lab/medlang --copy
+    """
+    from medlang.registry.relocate_objects import relocate
+
+    registry = _registry(ctx)
+    if not getattr(registry.store, "remote", False):
+        raise click.ClickException(
+            f"{registry.location} is a directory registry: its objects live in its objects/ "
+            f"directory ({setting} can be set for postgresql:// registries)"
+        )
+    done = relocate(registry.store, location, copy=copy)  # type: ignore[arg-type]
+    if not done.changed:
+        click.echo(f"{registry.location}: objects already at {done.after}")
+        return
+    click.echo(
+        f"{registry.location}: objects {done.before} -> {done.after} "
+        f"({done.copied} copied, {done.present} already there)"
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from typing import TYPE_CHECKING, Any
 
+from medlang.registry.objects import OBJECTS_DIR
 from medlang.registry.paths import ANNOTATIONS_FILE, ARTIFACTS_FILE, INDEX_FILE, RUNS_FILE
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ def describe(registry: Registry) -> dict[str, Any]:
             "archived": archived,
         },
         "artifacts": registry.count_artifacts() if exists else 0,
+        "objects": str(root / OBJECTS_DIR) if not archive else None,
         "files": files,
         "index": {"state": index_before},
     }
@@ -47,10 +49,13 @@ def describe(registry: Registry) -> dict[str, Any]:
 
 def _describe_server(registry: Registry) -> dict[str, Any]:
     """A PostgreSQL registry: its URL without secrets, counts, and the schema version."""
+    from medlang.registry.object_location import DATABASE, display
     from medlang.registry.postgres_schema import SCHEMA_VERSION
 
-    version = registry.store.schema_version()  # type: ignore[attr-defined]
+    store = registry.store
+    version = store.schema_version()  # type: ignore[attr-defined]
     hidden = registry.hidden_runs() if version else {}
+    location = store.objects_location()  # type: ignore[attr-defined]
     return {
         "path": registry.location,
         "exists": True,
@@ -62,6 +67,7 @@ def _describe_server(registry: Registry) -> dict[str, Any]:
             "archived": sum(1 for reason in hidden.values() if reason == "archived"),
         },
         "artifacts": registry.count_artifacts(),
+        "objects": "in the database (table objects)" if location == DATABASE else display(location),
         "files": {},
         "index": {"state": f"PostgreSQL schema {version} (this toolchain: {SCHEMA_VERSION})"},
     }
