@@ -80,6 +80,18 @@ class FsspecObjects(ObjectStore):
 
     # --- ObjectStore ------------------------------------------------------------
 
+    def check_writable(self) -> None:
+        """Write and remove a small probe under ``tmp/``: a missing bucket, wrong
+        credentials or a read-only place fail here, before a producer does any work."""
+        probe = f"{self.root}/tmp/probe-{uuid.uuid4().hex}"
+
+        def write_and_remove() -> None:
+            self.fs.pipe_file(probe, b"")
+            with contextlib.suppress(FileNotFoundError):
+                self.fs.rm_file(probe)
+
+        self._call("cannot store objects there", write_and_remove)
+
     def store(self, source: Path | str, max_bytes: int) -> StoredObject:
         with open_source(source) as handle:
             size = _file_size(handle)

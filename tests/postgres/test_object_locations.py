@@ -126,6 +126,10 @@ def test_gc_on_a_remote_location_keeps_young_objects_and_removes_old_unreference
 
 
 def test_set_objects_is_stored_in_the_database_and_shown_by_info(pg_registry, s3_bucket):
+    missing = s3_bucket.replace("s3://", "s3://no-such-")
+    refused = mlc("--registry", pg_registry, "registry", "set", "objects", missing)
+    assert refused.returncode == 1
+    assert "cannot store objects there: The specified bucket does not exist" in refused.stderr
     changed = mlc("--registry", pg_registry, "registry", "set", "objects", s3_bucket)
     assert changed.returncode == 0, changed.stderr
     assert f"objects database -> {s3_bucket} (0 copied, 0 already there)" in changed.stdout
