@@ -52,7 +52,7 @@ def info(ctx: click.Context, as_json: bool) -> None:
         f"not shown; {runs['total']} in all)"
     )
     click.echo(f"Artifacts: {facts['artifacts']}")
-    if facts.get("objects"):
+    if facts["server"]:  # a directory registry's objects are always in its objects/
         click.echo(f"Objects: {facts['objects']}")
     for name, size in facts["files"].items():
         click.echo(f"  {name:<20} {_size(size) if size is not None else 'absent'}")
