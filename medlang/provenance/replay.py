@@ -278,7 +278,7 @@ def _execute(registry, run, copies, directory, outputs, judge):
         evidence_program=program.get("name"),
         file=entry,
         project=entry.parent,
-        registry_root=registry.root,
+        registry_root=registry.address,
         log=True,
         quiet=True,
         store=True,

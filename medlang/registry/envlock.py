@@ -62,7 +62,7 @@ def store_environment_lock(registry: Registry) -> str:
 
 def _remembered(registry: Registry) -> Path | None:
     """Where this environment's lock sha256 is cached (JSONL registries only)."""
-    if not hasattr(registry.store, "objects"):
+    if not hasattr(registry.store, "logs"):  # a server registry's root is not a directory
         return None
     state = [sys.executable]
     for entry in sys.path:

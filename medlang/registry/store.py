@@ -95,6 +95,12 @@ class Registry:
     def __repr__(self) -> str:
         return f"Registry({self.location!r})"
 
+    @property
+    def address(self) -> Path | str:
+        """What opens this registry again (a replay logs into it): its directory, or
+        its server's URL (which holds no password: one is refused there)."""
+        return getattr(self.store, "url", None) or self.root
+
     # --- writing -------------------------------------------------------------
 
     def log_run(self, record: RunRecord) -> str:

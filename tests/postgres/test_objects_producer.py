@@ -56,6 +56,10 @@ def test_a_logged_run_keeps_its_files_on_the_shared_path_and_replays_from_there(
     assert restored.read_bytes() == original
     replayed = project.mlc("runs", "replay", run_id[:8], "--out-dir", str(tmp_path / "replay"))
     assert "verdict:          IDENTICAL" in replayed.output, replayed.output
+    # the replay is logged in the same registry, its files on the same shared path
+    replay = Registry.open(pg_registry).runs_json(kind=run["kind"])[-1]
+    assert replay["replay_of"] == run_id
+    assert not any(Path.cwd().glob("postgresql*")), "logged into a directory named after the URL"
 
 
 def test_a_failed_upload_logs_no_run(pg_registry, tmp_path):
