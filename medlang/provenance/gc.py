@@ -87,7 +87,11 @@ def collect(registry: Registry, grace: timedelta = DEFAULT_GRACE) -> Collection:
     found = plan(registry, grace)
     doomed = {artifact["id"] for artifact in found.uncommitted}
     if doomed:
-        _remove_artifact_lines(registry, doomed)
+        remove = getattr(registry.store, "remove_uncommitted_artifacts", None)  # a server's
+        if remove is not None:
+            remove(sorted(doomed))
+        else:
+            _remove_artifact_lines(registry, doomed)
     for sha256, _ in found.objects:
         registry.store.remove_object(sha256)
     objects: ObjectStore | None = getattr(registry.store, "objects", None)

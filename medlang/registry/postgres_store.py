@@ -253,6 +253,25 @@ class PostgresStore(RecordStore):
             ),
         )
 
+    def remove_uncommitted_artifacts(self, artifact_ids: list[str]) -> None:
+        """Delete these artifact records if their run was never written (``mlc gc``: a
+        writer killed between its artifacts and its run). One transaction; one whose run
+        was committed meanwhile stays."""
+
+        def remove(conn: Any) -> None:
+            with conn.transaction():
+                doomed = (  # uncommitted: its run_id names no run (Registry.is_committed)
+                    "SELECT a.seq FROM artifacts a WHERE a.id = ANY(%s) AND a.doc ? 'run_id'"
+                    " AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.id = a.doc->>'run_id')"
+                )
+                conn.execute(
+                    f"DELETE FROM artifacts_values WHERE seq IN ({doomed})", (artifact_ids,)
+                )
+                conn.execute(f"DELETE FROM artifacts_cols WHERE seq IN ({doomed})", (artifact_ids,))
+                conn.execute(f"DELETE FROM artifacts WHERE seq IN ({doomed})", (artifact_ids,))
+
+        self._run(remove)
+
     def annotate(self, line: bytes) -> None:
         codec.parse_line(ANNOTATIONS, line, "<annotations>", 0)
         annotation = codec.decode(ANNOTATIONS, line)

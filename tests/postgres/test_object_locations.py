@@ -14,7 +14,8 @@ import pytest
 from medlang.registry import Registry, RegistryError
 from medlang.registry.postgres_store import PostgresStore
 from medlang.registry.relocate_objects import relocate
-from tests.registry.factories import fixed_id, run
+from medlang.registry.storage import Table
+from tests.registry.factories import artifact, fixed_id, run
 
 # The object primitives' contract, run unchanged on each object location below.
 from tests.registry.test_storage_contract import (  # noqa: F401 - collected by pytest
@@ -120,6 +121,43 @@ def test_gc_on_a_remote_location_keeps_young_objects_and_removes_old_unreference
     gone = collect(registry, timedelta(0))
     assert [sha for sha, _ in gone.objects] == [unused_sha]
     assert registry.store.object_ids() == [used_sha]
+
+
+def test_gc_on_a_server_removes_an_uncommitted_artifact_record(pg_registry):
+    registry = Registry.open(pg_registry)
+    registry.log_artifact(artifact(1, run_id=fixed_id(99)))  # its run was never written
+    registry.log_artifact(artifact(2))  # logged on its own: committed
+    registry.log_artifact(artifact(3, run_id=fixed_id(3)))
+    registry.log_run(run(3, artifacts=[artifact(3).id]))
+    result = mlc("--registry", pg_registry, "gc", "--grace-days", "0")
+    assert result.returncode == 0, result.stderr
+    assert "1 uncommitted artifact record(s)" in result.stdout
+    assert registry.store.count(Table.ARTIFACTS) == 2
+    assert registry.artifact_json(artifact(1).id) is None
+    assert registry.artifact_json(artifact(3).id) is not None
+
+
+# --- the schema: an older database is told to migrate, and keeps its objects -----
+
+
+def test_a_schema_1_database_must_be_migrated_and_keeps_its_objects(pg_database, tmp_path):
+    import psycopg
+
+    from medlang.registry.postgres_schema import MIGRATIONS, VERSION_TABLE
+
+    with psycopg.connect(pg_database, autocommit=True) as conn:  # as the previous release left it
+        conn.execute(MIGRATIONS[1])
+        conn.execute(f"INSERT INTO {VERSION_TABLE} VALUES (1)")
+        conn.execute("INSERT INTO objects VALUES (%s, 4, %s)", ("88" * 32, b"old!"))
+    for args in (["runs", "list"], ["registry", "set", "objects", str(tmp_path)]):
+        told = mlc("--registry", pg_database, *args)
+        assert told.returncode == 1
+        assert "schema version 1" in told.stderr and "registry migrate" in told.stderr
+    assert mlc("--registry", pg_database, "registry", "migrate").returncode == 0
+    store = PostgresStore(pg_database)
+    assert store.objects_location() == "database"
+    assert store.object_ids() == ["88" * 32]
+    assert store.object_size("88" * 32) == 4
 
 
 # --- configuring the location: mlc registry set objects / info ------------------

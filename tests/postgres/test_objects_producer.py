@@ -4,6 +4,7 @@ shared directory or an S3 server: its inputs and outputs land there, replay and
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from medlang.registry import Registry
@@ -91,3 +92,13 @@ def test_a_logged_run_with_its_files_on_s3_replays(pg_registry, s3_bucket, tmp_p
     run_id = logged_id(_produce(project))
     replayed = project.mlc("runs", "replay", run_id[:8], "--out-dir", str(tmp_path / "replay"))
     assert "verdict:          IDENTICAL" in replayed.output, replayed.output
+    # S3 credentials came from the environment and went into no record
+    store = PostgresStore(pg_registry)
+    everything = "".join(
+        line
+        for table in ("runs", "artifacts")
+        for (line,) in store._rows(f"SELECT line FROM {table}", ())
+    )
+    assert s3_bucket in everything or run_id in everything
+    for name in ("AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID"):
+        assert os.environ[name] not in everything + replayed.output
