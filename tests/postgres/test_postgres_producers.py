@@ -88,6 +88,12 @@ def test_a_producer_logs_its_run_and_files_on_the_server_and_replay_reads_them(
     assert logged is not None
     assert (logged["replay_of"], logged["replay_verdict"]) == (run_id, "identical")
     assert Registry.open(pg_registry).count_runs() == 2
+
+    report = tmp_path / "report.html"
+    reported = mlc("--registry", pg_registry, "report", run_id, "--out", str(report), cwd=tmp_path)
+    assert reported.returncode == 0, reported.stderr
+    html = report.read_text()
+    assert run_id in html and f'<span class="registry">{pg_registry}</span>' in html
     _nothing_named_after_the_url(tmp_path)
 
 
