@@ -10,18 +10,25 @@ retried once.
 from __future__ import annotations
 
 import mmap
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, TypeVar
 
 from medlang.registry import codec
-from medlang.registry.errors import RegistryError
+from medlang.registry.errors import RegistryError, warn
 from medlang.registry.logfile import LogFile
 from medlang.registry.objects import ObjectDir, StoredObject
 from medlang.registry.paths import ANNOTATIONS_FILE, ARTIFACTS_FILE, INDEX_FILE, RUNS_FILE
 from medlang.registry.safe_files import check_directory, insecure_ok_default
 from medlang.registry.sqlite_index import Location, SqliteIndex, line_checksum
-from medlang.registry.storage import JsonObject, Order, RecordStore, RunAnnotations, Table
+from medlang.registry.storage import (
+    ANNOTATIONS,
+    JsonObject,
+    Order,
+    RecordStore,
+    RunAnnotations,
+    Table,
+)
 
 if TYPE_CHECKING:
     from medlang.query.engine import Request
@@ -104,6 +111,87 @@ class JsonlStore(RecordStore):
     def annotate(self, line: bytes) -> None:
         self.check_writable()
         self.annotation_log.append(line)
+
+    # --- bulk (medlang.sync) ---------------------------------------------------
+
+    def append_many(self, table: Table, lines: Iterable[bytes]) -> None:
+        """One locked, synced append of the records whose ids are new."""
+        self.check_writable()
+        new = self._new_lines(table, lines)
+        self.logs[table].append_many(new)
+
+    def annotate_many(self, lines: Iterable[bytes]) -> None:
+        self.check_writable()
+        self.annotation_log.append_many(self._new_lines(ANNOTATIONS, lines))
+
+    def _new_lines(self, table: Table | str, lines: Iterable[bytes]) -> list[bytes]:
+        """``lines`` without those whose id is stored already or came earlier."""
+        by_id: dict[str, bytes] = {}
+        for line in lines:
+            by_id.setdefault(str(codec.decode(table, line).get("id")), line)
+        known = self.known_ids(table, by_id)
+        return [line for record_id, line in by_id.items() if record_id not in known]
+
+    def known_ids(self, table: Table | str, ids: Iterable[str]) -> set[str]:
+        if table == ANNOTATIONS:
+            return super().known_ids(table, ids)
+        table = Table(table)
+        wanted = list(dict.fromkeys(ids))
+        if not wanted:
+            return set()
+        return self._read(
+            table, set(), lambda: {found[0] for found in self.index.locate_many(table, wanted)}
+        )
+
+    def lines(self, table: Table | str) -> Iterator[tuple[str, bytes]]:
+        if table == ANNOTATIONS:
+            return self._annotation_lines()
+        table = Table(table)
+        if not self._readable(table):
+            return iter(())
+        return self._stream_lines(table)
+
+    def _stream_lines(self, table: Table) -> Iterator[tuple[str, bytes]]:
+        sql = f"SELECT id, off, len, crc FROM {table} ORDER BY seq"
+        try:
+            with self.logs[table].reader() as reader:
+                for batch in self.index.stream(table, sql, []):
+                    for record_id, offset, length, checksum in batch:
+                        line = reader.read(offset, length)
+                        if line_checksum(line) != checksum:  # cannot take back what was yielded
+                            raise RegistryError(
+                                f"{self.logs[table].path} changed while it was being read; "
+                                "try again"
+                            )
+                        yield record_id, line
+        except OSError as error:
+            where = error.filename or self.logs[table].path
+            raise RegistryError(f"cannot read {where}: {error.strerror or error}") from None
+
+    def _annotation_lines(self) -> Iterator[tuple[str, bytes]]:
+        """annotations.jsonl is folded, not indexed by id: read it whole, skipping bad
+        lines with a warning (as the index does) and repeated ids."""
+        log = self.annotation_log
+        if not log.exists():
+            return
+        seen: set[str] = set()
+        try:
+            with log.reader() as reader:
+                end = reader.settled_size()
+                for lineno, (_, raw, terminated) in enumerate(reader.lines(0, end), 1):
+                    if not raw.strip():
+                        continue
+                    try:
+                        codec.parse_line(ANNOTATIONS, raw, log.path, lineno)
+                    except codec.BadLineError as error:
+                        warn(f"{error}; skipped{'' if terminated else ' (incomplete last line)'}")
+                        continue
+                    annotation_id = codec.decode(ANNOTATIONS, raw)["id"]
+                    if annotation_id not in seen:
+                        seen.add(annotation_id)
+                        yield annotation_id, raw
+        except OSError as error:
+            raise RegistryError(f"cannot read {log.path}: {error.strerror or error}") from None
 
     def annotations(self, run_ids: list[str]) -> dict[str, RunAnnotations]:
         if not run_ids or not self.annotation_log.exists():

@@ -59,6 +59,11 @@ class LogFile:
         except OSError as error:  # the registry is a file, full, read-only ...
             raise RegistryError(f"cannot write {self.path}: {error.strerror or error}") from None
 
+    def append_many(self, lines: list[bytes]) -> None:
+        """Durably append several record lines with one locked write and one sync."""
+        if lines:
+            self.append(b"\n".join(lines))
+
     def _append(self, line: bytes) -> None:
         make_private_dir(self.path.parent)
         existed = self.path.exists()

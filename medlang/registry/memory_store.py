@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -32,6 +32,8 @@ class MemoryStore(RecordStore):
         self._by_id: dict[Table, dict[str, JsonObject]] = {table: {} for table in Table}
         self._objects: dict[str, bytes] = {}
         self._annotations: dict[str, RunAnnotations] = {}
+        # every record's exact line by id, first of an id only, in log order
+        self._lines: dict[Table | str, dict[str, bytes]] = {t: {} for t in (*Table, ANNOTATIONS)}
         self._lock = threading.Lock()
 
     def append(self, table: Table, line: bytes) -> None:
@@ -43,6 +45,11 @@ class MemoryStore(RecordStore):
                 return  # as in the JSONL backend: the first record with an id wins
             self._records[table].append((entry, stored))
             self._by_id[table][entry.id] = stored
+            self._lines[table][entry.id] = bytes(line)
+
+    def lines(self, table: Table | str) -> Iterator[tuple[str, bytes]]:
+        with self._lock:
+            return iter(list(self._lines[table].items()))
 
     def get(self, table: Table, record_id: str) -> JsonObject | None:
         return self._by_id[table].get(record_id)
@@ -146,6 +153,9 @@ class MemoryStore(RecordStore):
         codec.parse_line(ANNOTATIONS, line, "<memory annotations>", 0)
         annotation = codec.decode(ANNOTATIONS, line)
         with self._lock:
+            if annotation["id"] in self._lines[ANNOTATIONS]:
+                return  # as on a server: the first annotation with an id wins
+            self._lines[ANNOTATIONS][annotation["id"]] = bytes(line)
             state = self._annotations.setdefault(annotation["run_id"], RunAnnotations.empty())
             state.apply(annotation)
 

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
@@ -35,6 +36,7 @@ from medlang.registry.postgres_schema import (
 )
 from medlang.registry.storage import (
     ANNOTATIONS,
+    Entry,
     JsonObject,
     Order,
     RecordStore,
@@ -48,6 +50,8 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 _BATCH = 1000  # rows fetched per round trip when streaming a query
+_WRITE_BATCH = 1000  # records per transaction of append_many / annotate_many
+_ID_BATCH = 10_000  # ids per round trip of known_ids
 _MAX_INTEGER = 2**63 - 1
 # One advisory lock key for "the schema is being migrated" (any fixed 64-bit number).
 _MIGRATE_LOCK = 0x6D65646C616E67
@@ -179,54 +183,73 @@ class PostgresStore(RecordStore):
             self._close()
 
     # --- writing ---------------------------------------------------------------
+    # ``append`` is ``append_many`` of one line: one implementation fills the record
+    # tables, the query tables and the lineage links, whatever the batch size.
 
     def append(self, table: Table, line: bytes) -> None:
-        obj, record = codec.parse_line_with_object(table, line, f"<{table}>", 0)
-        entry = codec.entry_of(table, record)
-        text = line.decode("utf-8")
-        columns, keyed = facts.columns(table, obj), facts.keyed(table, obj)
+        self.append_many(table, [line])
 
-        def write(conn: Any) -> None:
-            with conn.transaction():
-                self._check_objects_location(conn)
-                extra, extra_values = (
-                    ("", ()) if table is Table.RUNS else (", sha256", (entry.sha256,))
-                )
-                row = conn.execute(
-                    f"INSERT INTO {table} (id, kind, t{extra}, line, doc)"
-                    f" VALUES (%s, %s, %s{', %s' * len(extra_values)}, %s, %s::jsonb)"
-                    " ON CONFLICT (id) DO NOTHING RETURNING seq",
-                    (entry.id, entry.kind, entry.time_us, *extra_values, text, _jsonb(text)),
-                ).fetchone()
-                if row is None:
-                    return  # the first record with this id wins
-                seq = row[0]
-                width = len(columns)
+    def append_many(self, table: Table, lines: Iterable[bytes]) -> None:
+        """Records in transactions of up to ``_WRITE_BATCH``: each batch commits whole,
+        so an interrupted call leaves a prefix of the records stored."""
+        for batch in _batches(lines, _WRITE_BATCH):
+            rows = [_Row.parse(table, line) for line in batch]
+            self._run(lambda conn, rows=rows: self._write_records(conn, table, rows))
+
+    def _write_records(self, conn: Any, table: Table, rows: list[_Row]) -> None:
+        unique = _first_of_each(rows, lambda row: row.entry.id)
+        sha = table is Table.ARTIFACTS
+        with conn.transaction():
+            self._check_objects_location(conn)
+            # seq follows the order given (ORDER BY the position in the batch)
+            inserted = dict(
                 conn.execute(
-                    f"INSERT INTO {table}_cols VALUES (%s{', %s' * width})", (seq, *columns)
-                )
-                self._write_values(conn, table, seq, keyed)
-                if table is Table.RUNS:
-                    if entry.artifacts:
-                        conn.cursor().executemany(
-                            "INSERT INTO run_artifacts VALUES (%s, %s)",
-                            [(entry.id, artifact) for artifact in dict.fromkeys(entry.artifacts)],
-                        )
-                    if entry.inputs:
-                        conn.cursor().executemany(
-                            "INSERT INTO run_inputs VALUES (%s, %s, %s)",
-                            [(entry.id, role, sha) for role, sha in entry.inputs],
-                        )
-
-        self._run(write)
+                    f"INSERT INTO {table} (id, kind, t{', sha256' if sha else ''}, line, doc)"
+                    f" SELECT i, k, t{', s' if sha else ''}, l, d::jsonb FROM unnest("
+                    f"%s::text[], %s::text[], %s::bigint[]{', %s::text[]' if sha else ''},"
+                    " %s::text[], %s::text[]) WITH ORDINALITY"
+                    f" AS v(i, k, t{', s' if sha else ''}, l, d, o) ORDER BY o"
+                    " ON CONFLICT (id) DO NOTHING RETURNING id, seq",
+                    (
+                        [row.entry.id for row in unique],
+                        [row.entry.kind for row in unique],
+                        [row.entry.time_us for row in unique],
+                        *([[row.entry.sha256 for row in unique]] if sha else []),
+                        [row.text for row in unique],
+                        [_jsonb(row.text) for row in unique],
+                    ),
+                ).fetchall()
+            )
+            new = [(inserted[row.entry.id], row) for row in unique if row.entry.id in inserted]
+            if not new:
+                return  # the first record with an id wins
+            kinds = facts.COLUMNS[table].values()
+            conn.execute(
+                f"INSERT INTO {table}_cols SELECT * FROM unnest(%s::bigint[], "
+                + ", ".join(f"%s::{_ARRAYS[kind]}" for kind in kinds)
+                + ")",
+                (
+                    [seq for seq, _ in new],
+                    *(
+                        [_column(kind, row.columns[i]) for _, row in new]
+                        for i, kind in enumerate(kinds)
+                    ),
+                ),
+            )
+            self._write_values(conn, table, [(seq, row.keyed) for seq, row in new])
+            if table is Table.RUNS:
+                _write_links(conn, [row.entry for _, row in new])
 
     @staticmethod
-    def _write_values(conn: Any, table: Table, seq: int, keyed: list[facts.KeyedValue]) -> None:
-        if not keyed:
-            return
+    def _write_values(
+        conn: Any, table: Table, records: list[tuple[int, list[facts.KeyedValue]]]
+    ) -> None:
         wanted: dict[str, int] = {}
-        for key, _, _, bit in keyed:
-            wanted[key] = wanted.get(key, 0) | bit
+        for _, keyed in records:
+            for key, _, _, bit in keyed:
+                wanted[key] = wanted.get(key, 0) | bit
+        if not wanted:
+            return
         names = sorted(wanted)  # one lock order for every writer: no deadlocks
         conn.execute(
             f"INSERT INTO {table}_keys (key, types)"
@@ -241,15 +264,16 @@ class PostgresStore(RecordStore):
         grow = sorted((key, wanted[key]) for key, _, types in found if types | wanted[key] != types)
         for key, bits in grow:  # rare: a key seen with a new type of value
             conn.execute(f"UPDATE {table}_keys SET types = types | %s WHERE key = %s", (bits, key))
+        values = [(seq, value) for seq, keyed in records for value in keyed]
         conn.execute(
             f"INSERT INTO {table}_values (kid, seq, num, txt)"
-            " SELECT k, %s, n, x FROM unnest(%s::int[], %s::float8[], %s::text[]) AS v(k, n, x)"
+            " SELECT * FROM unnest(%s::int[], %s::bigint[], %s::float8[], %s::text[])"
             " ON CONFLICT DO NOTHING",
             (
-                seq,
-                [kids[key] for key, _, _, _ in keyed],
-                [None if num is None else float(num) for _, num, _, _ in keyed],
-                [txt for _, _, txt, _ in keyed],
+                [kids[key] for _, (key, _, _, _) in values],
+                [seq for seq, _ in values],
+                [None if num is None else float(num) for _, (_, num, _, _) in values],
+                [txt for _, (_, _, txt, _) in values],
             ),
         )
 
@@ -273,34 +297,15 @@ class PostgresStore(RecordStore):
         self._run(remove)
 
     def annotate(self, line: bytes) -> None:
-        codec.parse_line(ANNOTATIONS, line, "<annotations>", 0)
-        annotation = codec.decode(ANNOTATIONS, line)
-        text = line.decode("utf-8")
-        run_id = annotation["run_id"]
+        self.annotate_many([line])
 
-        def write(conn: Any) -> None:
-            with conn.transaction():
-                # one annotation of a run folds at a time, so run_tags/run_hidden stay exact
-                conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (run_id,))
-                inserted = conn.execute(
-                    "INSERT INTO annotations (id, run_id, line, doc) VALUES (%s, %s, %s, %s::jsonb)"
-                    " ON CONFLICT (id) DO NOTHING RETURNING seq",
-                    (annotation["id"], run_id, text, _jsonb(text)),
-                ).fetchone()
-                if inserted is None:
-                    return
-                state = _fold(conn, [run_id]).get(run_id, RunAnnotations.empty())
-                conn.execute("DELETE FROM run_tags WHERE run_id = %s", (run_id,))
-                conn.execute("DELETE FROM run_hidden WHERE run_id = %s", (run_id,))
-                if state.tags:
-                    conn.cursor().executemany(
-                        "INSERT INTO run_tags VALUES (%s, %s, %s)",
-                        [(run_id, key, value) for key, value in state.tags.items()],
-                    )
-                if state.hidden:
-                    conn.execute("INSERT INTO run_hidden VALUES (%s, %s)", (run_id, state.hidden))
-
-        self._run(write)
+    def annotate_many(self, lines: Iterable[bytes]) -> None:
+        for batch in _batches(lines, _WRITE_BATCH):
+            rows = []
+            for line in batch:
+                codec.parse_line(ANNOTATIONS, line, "<annotations>", 0)
+                rows.append((codec.decode(ANNOTATIONS, line), line.decode("utf-8")))
+            self._run(lambda conn, rows=rows: _write_annotations(conn, rows))
 
     # --- reading ---------------------------------------------------------------
 
@@ -316,6 +321,20 @@ class PostgresStore(RecordStore):
             f"SELECT line FROM {table} WHERE id = ANY(%s) ORDER BY seq", (wanted,), table
         )
         return {record["id"]: record for record in records}
+
+    def lines(self, table: Table | str) -> Iterator[tuple[str, bytes]]:
+        _check_table(table)
+        return self._stream(
+            f"SELECT id, line FROM {table} ORDER BY seq", [], lambda row: (row[0], row[1].encode())
+        )
+
+    def known_ids(self, table: Table | str, ids: Iterable[str]) -> set[str]:
+        _check_table(table)
+        known: set[str] = set()
+        for batch in _batches(dict.fromkeys(ids), _ID_BATCH):
+            rows = self._rows(f"SELECT id FROM {table} WHERE id = ANY(%s)", (batch,))
+            known.update(row[0] for row in rows)
+        return known
 
     def ids_with_prefix(self, table: Table, prefix: str, limit: int) -> list[str]:
         pattern = "".join("\\" + c if c in "%_\\" else c for c in prefix) + "%"
@@ -452,10 +471,11 @@ class PostgresStore(RecordStore):
             dialect=POSTGRESQL,
         )
         sql, params = select.sql("r.line", POSTGRESQL)
-        return self._stream(table, sql, params)
+        return self._stream(sql, params, lambda row: codec.decode(table, row[0]))
 
-    def _stream(self, table: Table, sql: str, params: list[object]) -> Iterator[JsonObject]:
-        """Rows fetched in batches through a server-side cursor: constant memory."""
+    def _stream(self, sql: str, params: list[object], value: Callable[[Any], T]) -> Iterator[T]:
+        """``value(row)`` of each row, fetched in batches through a server-side cursor:
+        constant memory."""
         import psycopg
 
         # a connection of its own, so other calls can run while the caller iterates
@@ -465,8 +485,8 @@ class PostgresStore(RecordStore):
             with conn.transaction(), conn.cursor(name="medlang_query") as cursor:
                 cursor.execute(sql, params)
                 while rows := cursor.fetchmany(_BATCH):
-                    for (line,) in rows:
-                        yield codec.decode(table, line)
+                    for row in rows:
+                        yield value(row)
         except psycopg.Error as error:
             raise RegistryError(f"{self.shown}: {_reason(error)}") from None
         finally:
@@ -554,6 +574,117 @@ class PostgresStore(RecordStore):
 
     def remove_object(self, sha256: str) -> None:
         self.objects.remove(sha256)
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    """One record to write: what its tables need, computed before the transaction."""
+
+    entry: Entry
+    text: str
+    columns: tuple[Any, ...]
+    keyed: list[facts.KeyedValue]
+
+    @classmethod
+    def parse(cls, table: Table, line: bytes) -> _Row:
+        obj, record = codec.parse_line_with_object(table, line, f"<{table}>", 0)
+        entry = codec.entry_of(table, record)
+        return cls(entry, line.decode("utf-8"), facts.columns(table, obj), facts.keyed(table, obj))
+
+
+# the array type each kind of query column is sent as (see postgres_schema)
+_ARRAYS = {"text": "text[]", "time": "bigint[]", "number": "float8[]", "bool": "int[]"}
+
+
+def _column(kind: str, value: Any) -> Any:
+    """A column value as its array's element type (an array holds one Python type)."""
+    if value is None or kind == "text":
+        return value
+    return float(value) if kind == "number" else int(value)
+
+
+def _write_links(conn: Any, entries: list[Entry]) -> None:
+    """Lineage: each run's artifacts and input files."""
+    artifacts = [(e.id, a) for e in entries for a in dict.fromkeys(e.artifacts)]
+    inputs = [(e.id, role, sha) for e in entries for role, sha in e.inputs]
+    if artifacts:
+        conn.execute(
+            "INSERT INTO run_artifacts SELECT * FROM unnest(%s::text[], %s::text[])",
+            ([r for r, _ in artifacts], [a for _, a in artifacts]),
+        )
+    if inputs:
+        conn.execute(
+            "INSERT INTO run_inputs SELECT * FROM unnest(%s::text[], %s::text[], %s::text[])",
+            ([r for r, _, _ in inputs], [role for _, role, _ in inputs], [s for *_, s in inputs]),
+        )
+
+
+def _write_annotations(conn: Any, rows: list[tuple[JsonObject, str]]) -> None:
+    """Annotations in one transaction, then the folded state of the runs they name."""
+    unique = _first_of_each(rows, lambda row: row[0]["id"])
+    with conn.transaction():
+        # one annotation of a run folds at a time, so run_tags/run_hidden stay exact;
+        # the locks are taken in one order by every writer: no deadlocks
+        conn.execute(
+            "SELECT pg_advisory_xact_lock(h) FROM"
+            " (SELECT DISTINCT hashtext(r) AS h FROM unnest(%s::text[]) r ORDER BY 1) s",
+            ([a["run_id"] for a, _ in unique],),
+        )
+        inserted = conn.execute(
+            "INSERT INTO annotations (id, run_id, line, doc)"
+            " SELECT i, r, l, d::jsonb FROM unnest(%s::text[], %s::text[], %s::text[],"
+            " %s::text[]) WITH ORDINALITY AS v(i, r, l, d, o) ORDER BY o"
+            " ON CONFLICT (id) DO NOTHING RETURNING run_id",
+            (
+                [a["id"] for a, _ in unique],
+                [a["run_id"] for a, _ in unique],
+                [text for _, text in unique],
+                [_jsonb(text) for _, text in unique],
+            ),
+        ).fetchall()
+        touched = sorted({run_id for (run_id,) in inserted})
+        if not touched:
+            return
+        folded = _fold(conn, touched)
+        conn.execute("DELETE FROM run_tags WHERE run_id = ANY(%s)", (touched,))
+        conn.execute("DELETE FROM run_hidden WHERE run_id = ANY(%s)", (touched,))
+        tags = [(r, k, v) for r in touched for k, v in folded[r].tags.items()]
+        hidden = [(r, folded[r].hidden) for r in touched if folded[r].hidden]
+        if tags:
+            conn.execute(
+                "INSERT INTO run_tags SELECT * FROM unnest(%s::text[], %s::text[], %s::text[])",
+                ([r for r, _, _ in tags], [k for _, k, _ in tags], [v for *_, v in tags]),
+            )
+        if hidden:
+            conn.execute(
+                "INSERT INTO run_hidden SELECT * FROM unnest(%s::text[], %s::text[])",
+                ([r for r, _ in hidden], [h for _, h in hidden]),
+            )
+
+
+def _first_of_each(rows: list[T], key: Callable[[T], str]) -> list[T]:
+    """``rows`` without those whose key was seen before (the first one wins)."""
+    first: dict[str, T] = {}
+    for row in rows:
+        first.setdefault(key(row), row)
+    return list(first.values())
+
+
+def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _check_table(table: Table | str) -> None:
+    """A table name goes into SQL text: only ours ever does."""
+    if table not in (*Table, ANNOTATIONS):
+        raise ValueError(f"no table {table!r}")
 
 
 def _fold(conn: Any, run_ids: list[str]) -> dict[str, RunAnnotations]:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterable, Iterator
 
     from medlang.query.engine import Request
     from medlang.query.fields import Catalog
@@ -115,6 +115,41 @@ class RecordStore(ABC):
     @abstractmethod
     def runs_with_artifact(self, artifact_id: str) -> list[JsonObject]:
         """The runs whose ``artifacts`` list holds this id, in log order."""
+
+    # --- bulk: what ``mlc registry push/pull`` (medlang.sync) moves between stores ---
+    # ``table`` is a ``Table`` or ``ANNOTATIONS``. The defaults loop over the
+    # one-record primitives; a backend overrides them to move many records per
+    # round trip, with the same meaning (first id wins, nothing half-written).
+
+    @abstractmethod
+    def lines(self, table: Table | str) -> Iterator[tuple[str, bytes]]:
+        """Every valid record of ``table`` as its id and the exact line stored, in log
+        order; of records sharing an id, only the first."""
+
+    def known_ids(self, table: Table | str, ids: Iterable[str]) -> set[str]:
+        """Those of ``ids`` that ``table`` holds a record with."""
+        wanted = set(ids)
+        if table == ANNOTATIONS:
+            return {found for found, _ in self.lines(ANNOTATIONS) if found in wanted}
+        return set(self.get_many(Table(table), list(wanted)))
+
+    def append_many(self, table: Table, lines: Iterable[bytes]) -> None:
+        """Durably append encoded records in order, as ``append`` would one by one:
+        a record whose id the table holds already is left out. Interrupted, it has
+        stored a prefix of them."""
+        for line in lines:
+            self.append(table, line)
+
+    def annotate_many(self, lines: Iterable[bytes]) -> None:
+        """Durably append encoded annotations in order, leaving out those whose id is
+        held already (so sending one twice never folds it twice)."""
+        lines = list(lines)
+        ids = [_annotation_id(line) for line in lines]
+        known = self.known_ids(ANNOTATIONS, ids)
+        for annotation_id, line in zip(ids, lines, strict=True):
+            if annotation_id not in known:
+                known.add(annotation_id)
+                self.annotate(line)
 
     # --- queries (medlang.query) ---------------------------------------------------
     # The defaults evaluate in memory over ``select``; an indexed backend overrides
@@ -242,3 +277,9 @@ class RunAnnotations:
         elif op in ("restore", "unarchive"):
             wanted = "deleted" if op == "restore" else "archived"
             self.hidden = None if self.hidden == wanted else self.hidden
+
+
+def _annotation_id(line: bytes) -> str:
+    from medlang.registry import codec
+
+    return str(codec.decode(ANNOTATIONS, line).get("id"))

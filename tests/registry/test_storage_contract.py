@@ -311,3 +311,85 @@ def test_get_many_returns_the_records_found_by_id(store):
     }
     assert store.get_many(Table.RUNS, ids) == {}
     assert store.get_many(Table.ARTIFACTS, []) == {}
+
+
+# --- bulk primitives (medlang.sync moves records with them) ---------------------
+
+
+def _where(store: RecordStore, table: Table, where: str) -> list[str]:
+    from medlang.query.engine import build
+
+    request = build(store, table, where=where, order_by="id", include_hidden=True)
+    return [record["id"] for record in store.iter_select(request)]
+
+
+def test_lines_are_the_exact_lines_stored_in_log_order(store):
+    # the same record spelt another way (an escaped character): its bytes are kept
+    spelt = encode(run(2, config={"name": "é"})).replace("é".encode(), b"\\u00e9")
+    store.append(Table.RUNS, encode(run(3)))
+    store.append(Table.RUNS, spelt)
+    store.append(Table.RUNS, encode(run(3, config={"again": True})))  # the first one wins
+    assert list(store.lines(Table.RUNS)) == [(fixed_id(3), encode(run(3))), (fixed_id(2), spelt)]
+    assert list(store.lines(Table.ARTIFACTS)) == []
+    assert list(store.lines("annotations")) == []
+
+
+def test_known_ids_in_each_table(store):
+    store.append(Table.RUNS, encode(run(1)))
+    store.append(Table.ARTIFACTS, encode(artifact(1)))
+    store.annotate(_annotation(1, 1, "note", text="seen"))
+    asked = [fixed_id(1), artifact(1).id, fixed_id(0x20001), fixed_id(7)]
+    assert store.known_ids(Table.RUNS, asked) == {fixed_id(1)}
+    assert store.known_ids(Table.ARTIFACTS, asked) == {artifact(1).id}
+    assert store.known_ids("annotations", asked) == {fixed_id(0x20001)}
+    assert store.known_ids(Table.RUNS, []) == set()
+
+
+def test_append_many_is_append_in_order_with_the_first_id_winning(store):
+    store.append(Table.RUNS, encode(run(1, config={"first": True})))
+    store.append_many(
+        Table.RUNS,
+        [
+            encode(run(2, minute=50, artifacts=[artifact(1).id], config=_uses(("c", _S)))),
+            encode(run(1, config={"first": False})),  # held already
+            encode(run(3, minute=5)),
+            encode(run(2, config={"first": False})),  # earlier in this batch
+        ],
+    )
+    store.append_many(Table.ARTIFACTS, [encode(artifact(n, sha256=_T)) for n in (1, 2)])
+    store.append_many(Table.RUNS, [])
+    assert _ids(store.select(Table.RUNS)) == [1, 2, 3]
+    assert _ids(store.select(Table.RUNS, order=Order.OLDEST)) == [1, 3, 2]
+    assert store.get(Table.RUNS, fixed_id(1))["config"] == {"first": True}
+    assert store.get(Table.RUNS, fixed_id(2))["config"] == _uses(("c", _S))
+    assert store.count(Table.RUNS) == 3
+    # the lineage and query tables are filled as by append
+    assert _ids(store.runs_with_artifact(artifact(1).id)) == [2]
+    assert _ids(store.runs_using(_S, role="c")) == [2]
+    assert _ids(store.runs_producing(_T)) == [2]
+    assert _where(store, Table.RUNS, "metrics.score >= 0.2") == [fixed_id(2), fixed_id(3)]
+    assert _where(store, Table.RUNS, "config.first = true") == [fixed_id(1)]
+    assert _where(store, Table.ARTIFACTS, "metadata.n = 2") == [artifact(2).id]
+
+
+def test_annotate_many_folds_in_order_and_never_twice(store):
+    _fill(store)
+    store.annotate(_annotation(1, 1, "note", text="first"))
+    store.annotate_many(
+        [
+            _annotation(2, 1, "tag", tags={"x": "1"}),
+            _annotation(1, 1, "note", text="first"),  # sent again: held already
+            _annotation(3, 1, "note", text="second"),
+            _annotation(4, 3, "delete"),
+            _annotation(3, 1, "note", text="second"),  # twice in one batch
+        ]
+    )
+    store.annotate_many([])
+    folded = store.annotations([fixed_id(1), fixed_id(3)])
+    assert [note["text"] for note in folded[fixed_id(1)].notes] == ["first", "second"]
+    assert folded[fixed_id(1)].tags == {"x": "1"}
+    assert store.hidden() == {fixed_id(3): "deleted"}
+    assert [i for i, _ in store.lines("annotations")] == [
+        fixed_id(0x20000 + n) for n in (1, 2, 3, 4)
+    ]
+    assert _where(store, Table.RUNS, "tags.x = '1'") == [fixed_id(1)]
