@@ -143,8 +143,7 @@ def _registry_root(option: str | None) -> Path | str:
     """The registry the user means; an empty name, or a path that is neither a
     directory nor an archive file, is an error naming where it came from. A
     ``postgresql://`` URL names a team registry on a server (kept as text)."""
-    from medlang.registry.paths import ENV_VARIABLE, is_archive_file
-    from medlang.registry.pg_url import display, is_postgres_url, password_in
+    from medlang.registry.paths import ENV_VARIABLE
 
     if option is not None:
         source, text = "--registry", option
@@ -152,10 +151,19 @@ def _registry_root(option: str | None) -> Path | str:
         source, text = f"${ENV_VARIABLE}", os.environ.get(ENV_VARIABLE)
         if text is None:
             return default_registry_root()
+    return registry_location(text, source, from_environment=option is None)
+
+
+def registry_location(text: str, source: str, *, from_environment: bool = False) -> Path | str:
+    """A registry named on the command line (``source`` says where, for messages): a
+    directory or archive path, or a ``postgresql://`` URL without a password."""
+    from medlang.registry.paths import ENV_VARIABLE, is_archive_file
+    from medlang.registry.pg_url import display, is_postgres_url, password_in
+
     if not text.strip():
         raise click.UsageError(
             f"{source} is empty; name a registry directory"
-            + (f" (or unset {ENV_VARIABLE} for ~/.medlang/registry)" if option is None else "")
+            + (f" (or unset {ENV_VARIABLE} for ~/.medlang/registry)" if from_environment else "")
         )
     if is_postgres_url(text):
         try:

@@ -1,4 +1,4 @@
-"""``mlc registry info|compact``: the registry itself, rather than its runs."""
+"""``mlc registry info|compact|migrate|push|pull``: the registry itself, rather than its runs."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ def registry() -> None:
       mlc registry compact
       mlc --registry postgresql://me@db.example.org/medlang registry migrate
       mlc --registry postgresql://me@db.example.org/medlang registry set objects s3://lab/medlang
+      mlc registry push --to postgresql://me@db.example.org/medlang
     """
 
 
@@ -166,3 +167,112 @@ def set_setting(ctx: click.Context, setting: str, location: str, copy: bool) -> 
         f"{registry.location}: objects {done.before} -> {done.after} "
         f"({done.copied} copied, {done.present} already there)"
     )
+
+
+_SYNC_OPTIONS = [
+    click.option("--dry-run", is_flag=True, help="Count what would be sent; send nothing."),
+    click.option("--json", "as_json", is_flag=True, help="The counts as one JSON object."),
+]
+
+
+def _sync_options(command):
+    for option in reversed(_SYNC_OPTIONS):
+        command = option(command)
+    return command
+
+
+@registry.command("push")
+@click.option(
+    "--to",
+    "destination",
+    required=True,
+    metavar="URL",
+    help="The registry to send to: postgresql://user@host/db, or a directory.",
+)
+@_sync_options
+@click.pass_context
+@_user_errors
+def push(ctx: click.Context, destination: str, dry_run: bool, as_json: bool) -> None:
+    """Send this registry's runs, artifacts, annotations and objects that the other
+    registry does not have yet (a team's server, usually).
+
+    Safe to repeat: what the other side holds (by id, objects by sha256) is not
+    sent again, and nothing there is changed. Safe to interrupt: objects go first,
+    then artifact records, then runs, then annotations, each committed whole, so
+    the other side never holds a run without what it names; run the command
+    again to finish. Runs logged while it runs are left for the next push.
+
+    \b
+    Examples:
+      PGPASSWORD=... mlc registry push --to postgresql://me@db.example.org/medlang
+      mlc registry push --to /mnt/backup/registry --dry-run
+    """
+    source = _registry(ctx)
+    _sync(source, _named_registry(destination, "--to"), "push", dry_run, as_json)
+
+
+@registry.command("pull")
+@click.option(
+    "--from",
+    "origin",
+    required=True,
+    metavar="URL",
+    help="The registry to fetch from: postgresql://user@host/db, or a directory.",
+)
+@_sync_options
+@click.pass_context
+@_user_errors
+def pull(ctx: click.Context, origin: str, dry_run: bool, as_json: bool) -> None:
+    """Fetch the runs, artifacts, annotations and objects of another registry that
+    this one does not have yet (a team's server onto a laptop, to work offline).
+
+    The same guarantees as push, the other way round: safe to repeat and to
+    interrupt; each batch is appended to the local logs under their lock and
+    synced to disk.
+
+    \b
+    Examples:
+      PGPASSWORD=... mlc registry pull --from postgresql://me@db.example.org/medlang
+      mlc --registry ./offline registry pull --from postgresql://me@db/medlang --json
+    """
+    target = _registry(ctx)
+    _sync(_named_registry(origin, "--from"), target, "pull", dry_run, as_json)
+
+
+def _named_registry(text: str, option: str):  # -> Registry
+    from medlang.cli.main import registry_location
+    from medlang.registry.store import Registry
+
+    return Registry.open(registry_location(text, option))
+
+
+def _sync(source, target, verb: str, dry_run: bool, as_json: bool) -> None:
+    from medlang.sync import endpoints, report
+    from medlang.sync.transfer import Counts, transfer
+
+    endpoints.check(source, target, dry_run=dry_run)
+    counts = Counts()
+    try:
+        transfer(source.store, target.store, dry_run=dry_run, counts=counts)
+    except KeyboardInterrupt:
+        if not dry_run:
+            note(
+                f"stopped: {report.summary(counts, verb, dry_run=False)} so far; everything "
+                "sent is kept, run the same command again to finish"
+            )
+        raise
+    finally:
+        for registry in (source, target):
+            close = getattr(registry.store, "close", None)
+            if close is not None:
+                close()
+    if as_json:
+        facts = report.as_json(
+            counts, source=source.location, target=target.location, dry_run=dry_run
+        )
+        click.echo(json.dumps(facts, separators=(",", ":")))
+    else:
+        click.echo(
+            f"{source.location} -> {target.location}: "
+            + report.summary(counts, verb, dry_run=dry_run)
+        )

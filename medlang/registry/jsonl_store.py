@@ -10,6 +10,7 @@ retried once.
 from __future__ import annotations
 
 import mmap
+import os
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, TypeVar
@@ -134,7 +135,7 @@ class JsonlStore(RecordStore):
 
     def known_ids(self, table: Table | str, ids: Iterable[str]) -> set[str]:
         if table == ANNOTATIONS:
-            return super().known_ids(table, ids)
+            return self._annotation_ids(set(ids))
         table = Table(table)
         wanted = list(dict.fromkeys(ids))
         if not wanted:
@@ -167,6 +168,26 @@ class JsonlStore(RecordStore):
         except OSError as error:
             where = error.filename or self.logs[table].path
             raise RegistryError(f"cannot read {where}: {error.strerror or error}") from None
+
+    def _annotation_ids(self, wanted: set[str]) -> set[str]:
+        """Those of ``wanted`` in annotations.jsonl: only the ids are read, not validated
+        (a bad line with a wanted id counts as held: it was sent once already)."""
+        log = self.annotation_log
+        if not wanted or not log.exists():
+            return set()
+        found = set()
+        try:
+            with log.reader() as reader:
+                for _, raw, _ in reader.lines(0, reader.settled_size()):
+                    try:
+                        annotation_id = codec.decode(ANNOTATIONS, raw).get("id")
+                    except ValueError:
+                        continue
+                    if isinstance(annotation_id, str) and annotation_id in wanted:
+                        found.add(annotation_id)
+        except OSError as error:
+            raise RegistryError(f"cannot read {log.path}: {error.strerror or error}") from None
+        return found
 
     def _annotation_lines(self) -> Iterator[tuple[str, bytes]]:
         """annotations.jsonl is folded, not indexed by id: read it whole, skipping bad
@@ -212,6 +233,13 @@ class JsonlStore(RecordStore):
                 lambda: self._read_all(Table.RUNS, self.index.runs_with_artifact(artifact_id)),
             ),
         )
+
+    def identity(self) -> object:
+        try:
+            info = os.stat(self.root)
+        except OSError:
+            return ("directory", str(self.root.resolve()))
+        return ("directory", info.st_dev, info.st_ino)
 
     def check_writable(self) -> None:
         """Refuse a registry path that is not a directory, or an unsafe one (see safe_files)."""

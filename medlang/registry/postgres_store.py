@@ -206,8 +206,8 @@ class PostgresStore(RecordStore):
                 conn.execute(
                     f"INSERT INTO {table} (id, kind, t{', sha256' if sha else ''}, line, doc)"
                     f" SELECT i, k, t{', s' if sha else ''}, l, d::jsonb FROM unnest("
-                    f"%s::text[], %s::text[], %s::bigint[]{', %s::text[]' if sha else ''},"
-                    " %s::text[], %s::text[]) WITH ORDINALITY"
+                    f"%b::text[], %b::text[], %b::bigint[]{', %b::text[]' if sha else ''},"
+                    " %b::text[], %b::text[]) WITH ORDINALITY"
                     f" AS v(i, k, t{', s' if sha else ''}, l, d, o) ORDER BY o"
                     " ON CONFLICT (id) DO NOTHING RETURNING id, seq",
                     (
@@ -225,8 +225,8 @@ class PostgresStore(RecordStore):
                 return  # the first record with an id wins
             kinds = facts.COLUMNS[table].values()
             conn.execute(
-                f"INSERT INTO {table}_cols SELECT * FROM unnest(%s::bigint[], "
-                + ", ".join(f"%s::{_ARRAYS[kind]}" for kind in kinds)
+                f"INSERT INTO {table}_cols SELECT * FROM unnest(%b::bigint[], "
+                + ", ".join(f"%b::{_ARRAYS[kind]}" for kind in kinds)
                 + ")",
                 (
                     [seq for seq, _ in new],
@@ -253,7 +253,7 @@ class PostgresStore(RecordStore):
         names = sorted(wanted)  # one lock order for every writer: no deadlocks
         conn.execute(
             f"INSERT INTO {table}_keys (key, types)"
-            " SELECT * FROM unnest(%s::text[], %s::int[]) ORDER BY 1"
+            " SELECT * FROM unnest(%b::text[], %b::int[]) ORDER BY 1"
             " ON CONFLICT (key) DO NOTHING",
             (names, [wanted[n] for n in names]),
         )
@@ -267,7 +267,7 @@ class PostgresStore(RecordStore):
         values = [(seq, value) for seq, keyed in records for value in keyed]
         conn.execute(
             f"INSERT INTO {table}_values (kid, seq, num, txt)"
-            " SELECT * FROM unnest(%s::int[], %s::bigint[], %s::float8[], %s::text[])"
+            " SELECT * FROM unnest(%b::int[], %b::bigint[], %b::float8[], %b::text[])"
             " ON CONFLICT DO NOTHING",
             (
                 [kids[key] for _, (key, _, _, _) in values],
@@ -321,6 +321,15 @@ class PostgresStore(RecordStore):
             f"SELECT line FROM {table} WHERE id = ANY(%s) ORDER BY seq", (wanted,), table
         )
         return {record["id"]: record for record in records}
+
+    def identity(self) -> object:
+        """The server (its start time) and the database (its oid): the same whatever
+        name the URL reaches them by."""
+        row = self._rows(
+            "SELECT pg_postmaster_start_time()::text, d.oid::bigint FROM pg_database d"
+            " WHERE d.datname = current_database()"
+        )[0]
+        return ("postgresql", *row)
 
     def lines(self, table: Table | str) -> Iterator[tuple[str, bytes]]:
         _check_table(table)
@@ -609,12 +618,12 @@ def _write_links(conn: Any, entries: list[Entry]) -> None:
     inputs = [(e.id, role, sha) for e in entries for role, sha in e.inputs]
     if artifacts:
         conn.execute(
-            "INSERT INTO run_artifacts SELECT * FROM unnest(%s::text[], %s::text[])",
+            "INSERT INTO run_artifacts SELECT * FROM unnest(%b::text[], %b::text[])",
             ([r for r, _ in artifacts], [a for _, a in artifacts]),
         )
     if inputs:
         conn.execute(
-            "INSERT INTO run_inputs SELECT * FROM unnest(%s::text[], %s::text[], %s::text[])",
+            "INSERT INTO run_inputs SELECT * FROM unnest(%b::text[], %b::text[], %b::text[])",
             ([r for r, _, _ in inputs], [role for _, role, _ in inputs], [s for *_, s in inputs]),
         )
 
@@ -627,13 +636,13 @@ def _write_annotations(conn: Any, rows: list[tuple[JsonObject, str]]) -> None:
         # the locks are taken in one order by every writer: no deadlocks
         conn.execute(
             "SELECT pg_advisory_xact_lock(h) FROM"
-            " (SELECT DISTINCT hashtext(r) AS h FROM unnest(%s::text[]) r ORDER BY 1) s",
+            " (SELECT DISTINCT hashtext(r) AS h FROM unnest(%b::text[]) r ORDER BY 1) s",
             ([a["run_id"] for a, _ in unique],),
         )
         inserted = conn.execute(
             "INSERT INTO annotations (id, run_id, line, doc)"
-            " SELECT i, r, l, d::jsonb FROM unnest(%s::text[], %s::text[], %s::text[],"
-            " %s::text[]) WITH ORDINALITY AS v(i, r, l, d, o) ORDER BY o"
+            " SELECT i, r, l, d::jsonb FROM unnest(%b::text[], %b::text[], %b::text[],"
+            " %b::text[]) WITH ORDINALITY AS v(i, r, l, d, o) ORDER BY o"
             " ON CONFLICT (id) DO NOTHING RETURNING run_id",
             (
                 [a["id"] for a, _ in unique],
@@ -652,12 +661,12 @@ def _write_annotations(conn: Any, rows: list[tuple[JsonObject, str]]) -> None:
         hidden = [(r, folded[r].hidden) for r in touched if folded[r].hidden]
         if tags:
             conn.execute(
-                "INSERT INTO run_tags SELECT * FROM unnest(%s::text[], %s::text[], %s::text[])",
+                "INSERT INTO run_tags SELECT * FROM unnest(%b::text[], %b::text[], %b::text[])",
                 ([r for r, _, _ in tags], [k for _, k, _ in tags], [v for *_, v in tags]),
             )
         if hidden:
             conn.execute(
-                "INSERT INTO run_hidden SELECT * FROM unnest(%s::text[], %s::text[])",
+                "INSERT INTO run_hidden SELECT * FROM unnest(%b::text[], %b::text[])",
                 ([r for r, _ in hidden], [h for _, h in hidden]),
             )
 

@@ -126,6 +126,11 @@ class RecordStore(ABC):
         """Every valid record of ``table`` as its id and the exact line stored, in log
         order; of records sharing an id, only the first."""
 
+    def identity(self) -> object:
+        """Equal for two stores that are one and the same (a registry is never synced
+        into itself); the default: this object only."""
+        return id(self)
+
     def known_ids(self, table: Table | str, ids: Iterable[str]) -> set[str]:
         """Those of ``ids`` that ``table`` holds a record with."""
         wanted = set(ids)
