@@ -256,10 +256,7 @@ def _sync(source, target, verb: str, dry_run: bool, as_json: bool) -> None:
         transfer(source.store, target.store, dry_run=dry_run, counts=counts)
     except KeyboardInterrupt:
         if not dry_run:
-            note(
-                f"stopped: {report.summary(counts, verb, dry_run=False)} so far; everything "
-                "sent is kept, run the same command again to finish"
-            )
+            note(report.interrupted(counts, verb))
         raise
     finally:
         for registry in (source, target):

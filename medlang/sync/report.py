@@ -16,8 +16,7 @@ def summary(counts: Counts, verb: str, *, dry_run: bool) -> str:
     there = [(kind, getattr(counts, kind).there) for kind in _KINDS]
     done = f"would {verb}" if dry_run else f"{verb}ed"
     if any(n for _, n in sent):
-        text = f"{done} " + ", ".join(_count(n, kind) for kind, n in sent)
-        text += f" ({_bytes(counts.object_bytes)})"
+        text = f"{done} {_sent(counts)}"
     else:
         text = f"nothing to {verb}: the target holds everything"
     held = [_count(n, kind) for kind, n in there if n]
@@ -29,6 +28,20 @@ def summary(counts: Counts, verb: str, *, dry_run: bool) -> str:
             "registry holds left out"
         )
     return text
+
+
+def interrupted(counts: Counts, verb: str) -> str:
+    """What to tell someone who stopped a sync midway."""
+    sent = _sent(counts) if any(getattr(counts, kind).sent for kind in _KINDS) else "nothing"
+    return (
+        f"stopped after {verb}ing {sent}; what was sent is kept: "
+        "run the same command again to finish"
+    )
+
+
+def _sent(counts: Counts) -> str:
+    text = ", ".join(_count(getattr(counts, kind).sent, kind) for kind in _KINDS)
+    return text + (f" ({_bytes(counts.object_bytes)})" if counts.objects.sent else "")
 
 
 def as_json(counts: Counts, *, source: str, target: str, dry_run: bool) -> dict[str, Any]:
