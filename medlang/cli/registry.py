@@ -1,4 +1,4 @@
-"""``mlc registry info|compact|migrate|push|pull``: the registry itself, rather than its runs."""
+"""``mlc registry ...``: the registry itself (info, compact, migrate, set, push, pull)."""
 
 from __future__ import annotations
 

@@ -29,6 +29,7 @@ _KILLS = 4
 # here (the test fails until it is), so the comparison can never silently skip one.
 _STATE = {
     "medlang_schema": "SELECT version FROM medlang_schema",
+    "medlang_settings": "SELECT name, value FROM medlang_settings ORDER BY 1",
     "runs": "SELECT id, kind, t, line, doc FROM runs ORDER BY seq",
     "artifacts": "SELECT id, kind, t, sha256, line, doc FROM artifacts ORDER BY seq",
     "annotations": "SELECT id, run_id, line, doc FROM annotations ORDER BY seq",
@@ -53,6 +54,7 @@ _STATE = {
     "run_inputs": "SELECT * FROM run_inputs ORDER BY 1, 2, 3",
     "run_tags": "SELECT * FROM run_tags ORDER BY 1, 2",
     "run_hidden": "SELECT * FROM run_hidden ORDER BY 1",
+    # (stored_at: when, which two pushes cannot share)
     "objects": "SELECT sha256, size, data FROM objects ORDER BY 1",
 }
 
