@@ -6,10 +6,8 @@ exporters load their libraries (rocrate, prov) only when asked to export.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import click
@@ -154,27 +152,7 @@ def _export_prov_json(registry, run_id: str, out: str, agent: str | None) -> Non
     target = Path(out)
     if out.endswith(("/", os.sep)) or target.is_dir():
         raise InputError(f"{out}: --format prov-json writes a file; --out names a directory")
-    _write_atomic(target, text + "\n")
+    from medlang.files import write_text_atomic
+
+    write_text_atomic(target, text + "\n")
     click.echo(f"Wrote the PROV-JSON of run {registry.resolve_run_id(run_id)} to {target}")
-
-
-def _write_atomic(target: Path, text: str) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, 0o666 & ~_umask())
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

@@ -7,6 +7,7 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from typing import BinaryIO
 
 import click
 
@@ -168,16 +169,13 @@ def get_artifact(ctx: click.Context, artifact_id: str, out: str) -> None:
     _refuse_registry(target, registry, "--out")
     if target.is_dir() or out.endswith(("/", os.sep)):
         raise InputError(f"{out}: --out is a directory; name the file to write")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        with registry.open_object(sha256) as source, open(temporary, "wb") as copied:
+    from medlang.files import write_atomic
+
+    def copy_object(copied: BinaryIO) -> None:
+        with registry.open_object(sha256) as source:
             shutil.copyfileobj(source, copied)
-            copied.flush()
-            os.fsync(copied.fileno())
-        os.replace(temporary, target)
-    finally:
-        temporary.unlink(missing_ok=True)
+
+    write_atomic(target, copy_object)
     click.echo(f"Wrote {target} ({artifact.get('kind')}, sha256 {sha256[:16]})", err=True)
 
 

@@ -7,7 +7,6 @@ import json
 import math
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from medlang.evidence.errors import EvidenceError
+from medlang.files import write_text_atomic
 from medlang.registry.guard import OutputInRegistryError, refuse_registry_output
 
 if TYPE_CHECKING:
@@ -140,73 +140,17 @@ def _checked_output_path(path: Path, option: str) -> Path:
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
-    """Write to a temporary file beside ``path``, fsync, then rename over it.
-
-    A device or a pipe is written in place: renaming over it would replace
-    ``/dev/null`` (or whatever it is) with a regular file.
-    """
+    """Write ``data`` as JSON to ``path`` whole or not at all (``files.write_atomic``),
+    or to stdout for ``--out -``."""
     text = json.dumps(json_safe(data), indent=2, allow_nan=False) + "\n"
     if str(path) == STDOUT:  # --out -: the whole document at once, nothing else on stdout
         sys.stdout.write(text)
         sys.stdout.flush()
         return
     try:
-        if _is_special(path):
-            with path.open("w", encoding="utf-8") as handle:
-                handle.write(text)
-        else:
-            _replace_atomically(path, text)
+        write_text_atomic(path, text)
     except OSError as error:
         raise EvidenceError(f"{path}: cannot write: {error.strerror or error}") from None
-
-
-def _replace_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if _replace_via_unnamed_file(path, text.encode("utf-8")):
-        return
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _replace_via_unnamed_file(path: Path, data: bytes) -> bool:
-    """Linux: write an unnamed file (``O_TMPFILE``) and give it a name only when it
-    is complete, so even a SIGKILL mid-write leaves nothing behind. False where the
-    file system cannot (the caller falls back to a named temporary file)."""
-    flag = getattr(os, "O_TMPFILE", None)
-    if flag is None or not Path("/proc/self/fd").is_dir():
-        return False
-    try:
-        fd = os.open(path.parent, flag | os.O_WRONLY | os.O_CLOEXEC, 0o644)
-    except OSError:
-        return False
-    tmp = path.parent / f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-        os.fsync(fd)
-        proc = os.open("/proc/self/fd", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-        try:  # linkat(AT_SYMLINK_FOLLOW) of /proc/self/fd/N: names the unnamed file
-            os.link(str(fd), tmp, src_dir_fd=proc, follow_symlinks=True)
-        except OSError:
-            return False
-        finally:
-            os.close(proc)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    finally:
-        os.close(fd)
-    return True
 
 
 def _is_special(path: Path) -> bool:

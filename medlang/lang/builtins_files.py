@@ -18,9 +18,9 @@ from __future__ import annotations
 import csv
 import io
 import os
-import tempfile
 from pathlib import Path
 
+from medlang.files import write_text_atomic
 from medlang.lang.builtin_rules import BuiltinFailure, _entry, _fixed
 from medlang.lang.types import STRING, UNIT, VectorType
 
@@ -59,19 +59,9 @@ def _within(path: str, root: str) -> bool:
 
 
 def write_text(target: Path, text: str) -> None:
-    """Write ``text`` to ``target`` atomically (temp file, fsync, rename)."""
+    """Write ``text`` to ``target`` whole or not at all (``files.write_text_atomic``)."""
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-                out.write(text)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temp, target)
-        except BaseException:
-            os.unlink(temp)
-            raise
+        write_text_atomic(target, text)
     except OSError as error:
         raise BuiltinFailure(f"cannot write {target}: {error.strerror or error}") from None
 

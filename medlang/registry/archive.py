@@ -17,7 +17,6 @@ archive read-only (``ArchiveStore``), and ``mlc runs import FILE`` brings its ru
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -114,17 +113,9 @@ def write_archive(path: Path, contents: ArchiveContents, registry_root: Path) ->
             "registry": str(registry_root),
         }
         data = b"\n".join([_compact(header), *lines]) + b"\n"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        try:
-            with open(temporary, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temporary, path)
-        finally:
-            temporary.unlink(missing_ok=True)
-        _sync_directory(path.parent)
+        from medlang.files import write_bytes_atomic
+
+        write_bytes_atomic(path, data)
     except OSError as error:
         raise RegistryError(f"cannot write {path}: {error.strerror or error}") from None
 
@@ -135,14 +126,6 @@ def _archive_line(table: Table | str, record: JsonObject) -> bytes:
 
 def _compact(value: object) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-def _sync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class ArchiveStore(MemoryStore):
