@@ -278,9 +278,10 @@ def export_config(
     if out is None:
         click.echo(text, nl=False)
     else:
+        from medlang.files import write_text_atomic
+
         try:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            _write_text(out, text)
+            write_text_atomic(out, text)
         except OSError as error:
             where = f" ({error.filename})" if error.filename and error.filename != str(out) else ""
             message = f"cannot write {out}: {error.strerror or error}{where}"
@@ -293,27 +294,6 @@ def export_config(
             "redacted when the run was logged; fill in before re-using this config",
             err=True,
         )
-
-
-def _write_text(path: Path, text: str) -> None:
-    """Replace ``path`` whole or not at all, mode 0644 less the umask (never world-
-    writable, even under umask 000); a device or pipe (``/dev/stdout``) is written
-    in place."""
-    if path.exists() and not path.is_file():
-        with path.open("w", encoding="utf-8") as handle:
-            handle.write(text)
-        return
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
 
 
 def _find_run(registry: Registry, id_or_prefix: str) -> JsonObject:
@@ -402,9 +382,20 @@ def _one_id(positional: str | None, option: str | None) -> str:
     return chosen
 
 
+# A cell is one line: control characters (a newline in a tag, an escape sequence that
+# would drive the terminal) are shown escaped, as Python would write them.
+_CELL_ESCAPES = {
+    code: {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(chr(code), f"\\x{code:02x}")
+    for code in [*range(0x20), 0x7F]
+}
+
+
 def _table(headers: list[str] | None, rows: list[list[str]], indent: str = "") -> str:
-    """Left-aligned columns two spaces apart; no trailing spaces."""
-    all_rows = ([headers] if headers else []) + rows
+    """Left-aligned columns two spaces apart, one line per row; no trailing spaces."""
+    all_rows = [
+        [cell.translate(_CELL_ESCAPES) for cell in row]
+        for row in ([headers] if headers else []) + rows
+    ]
     widths = [max(len(row[i]) for row in all_rows) for i in range(len(all_rows[0]))]
     lines = [
         indent + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))

@@ -249,3 +249,21 @@ def test_a_closed_pipe_ends_quietly(filled):
     assert reader.stdout.read() == b'{"id":"000'
     reader.wait()
     assert (writer.returncode, writer.stderr) == (0, b"")
+
+
+def test_a_table_row_is_one_line_whatever_a_value_holds(registry):
+    """A tag or config value with a newline, tab or terminal escape sequence is shown
+    escaped: it cannot split a row of the table or drive the terminal."""
+    registry.log_run(run(1, RunKind.SurrogateEval, config={"label": "two\nlines"}))
+    registry.tag_run(fixed_id(1), {"note": "tab\there", "colour": "\x1b[31mred"})
+    result = invoke(
+        registry, "runs", "list", "--columns", "id,config.label,tags.note,tags.colour"
+    )
+    assert result.exit_code == 0, result.output
+    header, row, *footer = result.output.splitlines()
+    assert footer == ["", "Showing 1 of 1 runs"]
+    assert "two\\nlines" in row and "tab\\there" in row and "\\x1b[31mred" in row
+    assert "\x1b" not in result.output and "\t" not in result.output
+    # machine formats keep the exact value
+    shown = json.loads(invoke(registry, "runs", "list", "--format", "json").output)
+    assert shown[0]["tags"]["colour"] == "\x1b[31mred"
