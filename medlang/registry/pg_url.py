@@ -9,7 +9,7 @@ Everything else (TLS settings such as ``sslmode``, ``sslrootcert``) passes to li
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 SCHEMES = ("postgresql://", "postgres://")
 # query parameters libpq reads as secrets; never shown, never accepted in a URL
@@ -45,4 +45,5 @@ def display(url: str) -> str:
         quote_via=quote,
         safe="/",
     )
-    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+    # not urlunsplit: it drops the "//" of an empty host (postgresql:///db, the local socket)
+    return f"{parts.scheme}://{netloc}{parts.path}" + (f"?{query}" if query else "")
