@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import math
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from typing import Any
@@ -233,7 +234,7 @@ class _Listing:
     # --- for tools -------------------------------------------------------------
 
     def write(self, records: Iterator[JsonObject]) -> None:
-        out = click.get_text_stream("stdout")
+        out = sys.stdout
         if self.registry is None:  # no registry: an empty result (said so on stderr)
             out.write("[]\n" if self.format == "json" else "")
             return
@@ -337,7 +338,7 @@ class _Listing:
 def _terminal_width() -> int | None:
     """100 columns on a terminal; None (cut nothing) when the output goes to a pipe or
     file, where a tool may want the whole value."""
-    stdout = click.get_text_stream("stdout")
+    stdout = sys.stdout
     return TABLE_WIDTH if stdout.isatty() else None
 
 
