@@ -256,9 +256,7 @@ def test_a_table_row_is_one_line_whatever_a_value_holds(registry):
     escaped: it cannot split a row of the table or drive the terminal."""
     registry.log_run(run(1, RunKind.SurrogateEval, config={"label": "two\nlines"}))
     registry.tag_run(fixed_id(1), {"note": "tab\there", "colour": "\x1b[31mred"})
-    result = invoke(
-        registry, "runs", "list", "--columns", "id,config.label,tags.note,tags.colour"
-    )
+    result = invoke(registry, "runs", "list", "--columns", "id,config.label,tags.note,tags.colour")
     assert result.exit_code == 0, result.output
     header, row, *footer = result.output.splitlines()
     assert footer == ["", "Showing 1 of 1 runs"]
