@@ -254,13 +254,11 @@ def test_a_fresh_interpreter_interrupted_exits_130_and_logs_nothing(project, tmp
     before = len(Registry(project.registry).load_runs())
     process = subprocess.Popen(
         [sys.executable, "-m", "medlang", *argv],
-        env=env,
+        env={**env, "PYTHONFAULTHANDLER": "1"},  # SIGABRT prints every thread's stack
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        # as from a terminal: a test runner started in the background ignores SIGINT,
-        # and a process that inherits "ignored" rightly keeps ignoring it
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        preexec_fn=_as_from_a_terminal,
     )
     deadline = time.monotonic() + 60
     while not stored.exists() and process.poll() is None and time.monotonic() < deadline:
@@ -269,8 +267,32 @@ def test_a_fresh_interpreter_interrupted_exits_130_and_logs_nothing(project, tmp
     # the training must still be running, or this test would not interrupt anything
     assert process.poll() is None, ("finished before it could be interrupted", process.returncode)
     process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=60)
+    try:
+        _, stderr = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:  # say where it is stuck, then fail
+        signals = _signal_state(process.pid)
+        process.send_signal(signal.SIGABRT)
+        _, stderr = process.communicate(timeout=30)
+        pytest.fail(f"still running 60 s after SIGINT ({signals}); its stacks:\n{stderr}")
     assert process.returncode == 130, (stderr, stored.exists(), 60 - waited)
     assert stderr.strip().splitlines()[-1] == "Error: interrupted" and "Traceback" not in stderr
     assert not out.exists()
     assert len(Registry(project.registry).load_runs()) == before
+
+
+def _as_from_a_terminal() -> None:
+    """In the child, before exec: SIGINT delivered as from a terminal. A test runner
+    started in the background ignores SIGINT (and a process that inherits "ignored"
+    rightly keeps ignoring it); a blocked SIGINT would also survive the exec."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+def _signal_state(pid: int) -> str:
+    """The kernel's view of a process's signals (which are blocked, ignored, caught)."""
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError as error:
+        return f"no /proc status: {error}"
+    keep = ("State", "SigPnd", "ShdPnd", "SigBlk", "SigIgn", "SigCgt")
+    return ", ".join(line.replace("\t", " ") for line in lines if line.startswith(keep))
