@@ -7,19 +7,32 @@ values, a key's id in ``{t}_keys``), ``run_tags`` and ``run_hidden``.
 
 Every predicate becomes an expression that is true or false, never NULL, so
 ``NOT`` is plain negation as in ``evaluate.py``. A keyed predicate is a ``seq IN
-(subquery)`` that SQLite answers from the ``(kid, num)`` index. The dialect
-switch covers what differs in PostgreSQL: placeholders, glob, text collation.
+(subquery)`` that SQLite answers from the ``(kid, num)`` index; on PostgreSQL it is
+an ``EXISTS`` probe of the ``(kid, seq)`` key, which its planner joins or probes
+per row as the rest of the plan needs (an ``IN`` under ``OR`` is hashed whole
+there, however few rows it is asked about). The dialect switch covers what
+differs: placeholders, glob, text collation, that probe.
+
+A top-N ordered by a keyed field first (``--order-by metrics.rmse -n 100``) need
+not look at every match: ``walk`` gives the windows to try, the first entries of
+that key's ``(kid, num)`` index in order, each joined to its records and filtered
+(``translate(..., window=M)``). ``settled`` says when a window's answer is the
+answer; when none is, the plain query runs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from medlang.query.check import All, Any_, Checked, Negate, Test
 from medlang.query.fields import COLUMN, ID, KEYED, KIND, TAG, TIME, FieldRef
 from medlang.query.order import OrderKey
 from medlang.registry.storage import Table
+
+if TYPE_CHECKING:
+    from medlang.query.engine import Request
 
 
 @dataclass(frozen=True)
@@ -28,6 +41,7 @@ class Dialect:
     placeholder: str  # "?" (sqlite3) or "%s" (psycopg)
     collate: str = ""  # appended to text comparisons: byte order, as in Python
     false: str = "0"  # a predicate that is never true
+    probe: bool = False  # keyed predicates and the hidden runs as EXISTS probes
 
     def glob(self, column: str, pattern: str) -> tuple[str, list[object]]:
         """``column`` matches ``pattern`` (``*`` and ``?`` only; everything else literal)."""
@@ -42,7 +56,7 @@ class Dialect:
 
 
 SQLITE = Dialect("sqlite", "?")
-POSTGRESQL = Dialect("postgresql", "%s", ' COLLATE "C"', "FALSE")
+POSTGRESQL = Dialect("postgresql", "%s", ' COLLATE "C"', "FALSE", probe=True)
 
 _OPS = {"=", "!=", "<", "<=", ">", ">="}
 
@@ -83,16 +97,80 @@ def translate(
     include_hidden: bool = False,
     limit: int | None = None,
     dialect: Dialect = SQLITE,
+    window: int | None = None,
 ) -> Select:
-    return _Translator(table, key_ids, dialect).select(query, order, include_hidden, limit)
+    """The query as one SELECT; with ``window`` (see ``walk``), over the first
+    ``window`` entries of the first order key's index only."""
+    translator = _Translator(table, key_ids, dialect, window)
+    return translator.select(query, order, include_hidden, limit)
+
+
+# --- walking the first order key's index ----------------------------------------
+
+_WALK_MAX_LIMIT = 1_000  # beyond this a window is no smaller than a plain sort
+# The windows a walk tries, in index entries: (at least, per row asked for). Each
+# costs about its size; when both fail, the plain query runs (bounded extra work).
+WALK_WINDOWS = ((1_000, 10), (10_000, 100))
+
+
+@dataclass(frozen=True)
+class Walk:
+    """The windows worth trying for a top-N whose first order key is keyed."""
+
+    table: Table
+    kid: int
+    descending: bool
+    windows: tuple[int, ...]
+
+    def edge(self, window: int, dialect: Dialect = SQLITE) -> tuple[str, list[object]]:
+        """SQL for the last entry's number in a window (no row: the key has fewer
+        entries, so the window holds them all)."""
+        p = dialect.placeholder
+        direction = " DESC" if self.descending else ""
+        return (
+            f"SELECT num FROM {self.table}_values WHERE kid = {p} AND num IS NOT NULL"
+            f" ORDER BY num{direction} LIMIT 1 OFFSET {p}",
+            [self.kid, window - 1],
+        )
+
+    def settled(self, rows: list[tuple], limit: int, edge: float | None) -> bool:
+        """Whether ``rows`` (a window's answer, each ending with its key's number) is
+        the whole answer: ``limit`` rows, the last strictly before the window's last
+        entry. Every record outside the window has a number at or past that entry
+        (or none), so it sorts after them all, ties in the number included."""
+        if len(rows) < limit:
+            return False  # more matches may lie beyond the window, or have no number
+        if edge is None:
+            return True
+        last = rows[-1][-1]
+        return last > edge if self.descending else last < edge
+
+
+def walk(
+    table: Table, order: list[OrderKey], key_ids: Mapping[str, int], limit: int | None
+) -> Walk | None:
+    """How to walk the first order key's index for a top-``limit``, if it is keyed."""
+    if not order or order[0].field.source != KEYED or limit is None:
+        return None
+    if not 0 < limit <= _WALK_MAX_LIMIT:
+        return None
+    ref = order[0].field
+    kid = key_ids.get(ref.key or "")
+    if kid is None:
+        return None
+    windows = tuple(max(least, per_row * limit) for least, per_row in WALK_WINDOWS)
+    return Walk(table, kid, order[0].descending, windows)
 
 
 class _Translator:
-    def __init__(self, table: Table, key_ids: Mapping[str, int], dialect: Dialect) -> None:
+    def __init__(
+        self, table: Table, key_ids: Mapping[str, int], dialect: Dialect, window: int | None
+    ) -> None:
         self.table = table
         self.key_ids = key_ids
         self.dialect = dialect
         self.p = dialect.placeholder
+        self.window = window
         self.uses_columns = False
 
     def select(
@@ -104,7 +182,10 @@ class _Translator:
             out.where.append(where)
             out.params_where += params
         if self.table is Table.RUNS and not include_hidden:
-            out.where.append("r.id NOT IN (SELECT run_id FROM run_hidden)")
+            if self.dialect.probe:
+                out.where.append("NOT EXISTS (SELECT 1 FROM run_hidden h WHERE h.run_id = r.id)")
+            else:
+                out.where.append("r.id NOT IN (SELECT run_id FROM run_hidden)")
         for index, key in enumerate(order):
             self.order_key(out, index, key)
         out.order += ["r.t DESC", "r.seq ASC"]  # the default order breaks ties
@@ -130,10 +211,23 @@ class _Translator:
             kid = self.key_ids.get(ref.key or "")
             if kid is None:
                 return self.dialect.false, []  # no record has this key
-            cond, params = self.condition(test, "num", "txt")
-            sql = f"SELECT seq FROM {self.table}_values WHERE kid = {self.p}"
+            cond, params = self.condition(test, "v.num", "v.txt")
+            if self.dialect.probe:
+                sql = (
+                    f"SELECT 1 FROM {self.table}_values v WHERE v.kid = {self.p} AND v.seq = r.seq"
+                )
+            else:
+                sql = f"SELECT v.seq FROM {self.table}_values v WHERE v.kid = {self.p}"
             if cond:
                 sql += f" AND ({cond})"
+            if self.dialect.probe:
+                if self.window is not None:
+                    # Over a window's few rows, probe per row: OFFSET 0 keeps PostgreSQL
+                    # from turning the EXISTS into a join, which it may do by reading
+                    # every value in the range (its estimate of a range on one key
+                    # comes from the numbers of all keys, so it can be 30x too low).
+                    sql += " OFFSET 0"
+                return f"EXISTS ({sql})", [kid, *params]
             return f"r.seq IN ({sql})", [kid, *params]
         if ref.source == TAG:
             cond, params = self.condition(test, None, "value")
@@ -167,7 +261,9 @@ class _Translator:
         column = text if isinstance(value, str) else number
         if column is None:
             return self.dialect.false, []
-        collate = self.dialect.collate if isinstance(value, str) else ""
+        # Equality is the same in every (deterministic) collation; without COLLATE
+        # an index on the column in the database's collation can answer it.
+        collate = self.dialect.collate if isinstance(value, str) and op not in ("=", "!=") else ""
         return f"{column} IS NOT NULL AND {column} {op} {self.p}{collate}", [value]
 
     def columns_of(self, ref: FieldRef) -> tuple[str | None, str | None]:
@@ -192,11 +288,20 @@ class _Translator:
             if kid is None:
                 return  # every record lacks it: no effect on the order
             alias = f"o{index}"
-            out.joins.append(
-                f"LEFT JOIN {self.table}_values {alias} ON {alias}.kid = {self.p}"
-                f" AND {alias}.seq = r.seq"
-            )
-            out.params_joins.append(kid)
+            if index == 0 and self.window is not None:
+                direction = " DESC" if key.descending else ""
+                out.joins.append(
+                    f"JOIN (SELECT seq, num, txt FROM {self.table}_values WHERE kid = {self.p}"
+                    f" AND num IS NOT NULL ORDER BY num{direction} LIMIT {self.p}) {alias}"
+                    f" ON {alias}.seq = r.seq"
+                )
+                out.params_joins += [kid, self.window]
+            else:
+                out.joins.append(
+                    f"LEFT JOIN {self.table}_values {alias} ON {alias}.kid = {self.p}"
+                    f" AND {alias}.seq = r.seq"
+                )
+                out.params_joins.append(kid)
             number, text = f"{alias}.num", f"{alias}.txt"
         elif ref.source == TAG:
             alias = f"o{index}"
@@ -218,3 +323,37 @@ class _Translator:
             column = number or text
             out.order.append(f"{column} IS NULL")
             out.order.append(f"{column}{collate if column == text else ''}{direction}")
+
+
+def walked(
+    request: Request,
+    key_ids: Mapping[str, int],
+    dialect: Dialect,
+    columns: str,
+    fetch: Callable[[str, list[object]], list[tuple]],
+) -> list[tuple] | None:
+    """The answer to ``request`` as rows of ``columns``, found by walking the first
+    order key's index (``fetch`` runs one SELECT); None when no window settles it
+    and the plain query must run."""
+    plan = walk(request.table, request.order, key_ids, request.limit)
+    if plan is None or request.limit is None:
+        return None
+    for window in plan.windows:
+        found = fetch(*plan.edge(window, dialect))
+        edge = found[0][0] if found else None
+        select = translate(
+            request.table,
+            request.where,
+            request.order,
+            key_ids=key_ids,
+            include_hidden=request.include_hidden,
+            limit=request.limit,
+            dialect=dialect,
+            window=window,
+        )
+        rows = fetch(*select.sql(f"{columns}, o0.num", dialect))
+        if plan.settled(rows, request.limit, edge):
+            return [row[:-1] for row in rows]
+        if edge is None:
+            break  # the window held every entry: matches without a number decide
+    return None

@@ -327,23 +327,33 @@ class JsonlStore(RecordStore):
         return self._stream(request, keys)
 
     def _stream(self, request: Request, keys: dict[str, tuple[int, int]]) -> Iterator[JsonObject]:
-        from medlang.query.sql import translate
+        from medlang.query.sql import SQLITE, translate, walked
 
         table = request.table
         limit = None if request.limit is None else min(request.limit, _MAX_INTEGER)
+        key_ids = {key: kid for key, (kid, _) in keys.items()}
         select = translate(
             table,
             request.where,
             request.order,
-            key_ids={key: kid for key, (kid, _) in keys.items()},
+            key_ids=key_ids,
             include_hidden=request.include_hidden,
             limit=limit,
         )
-        sql, params = select.sql("r.id, r.off, r.len, r.crc")
+        columns = "r.id, r.off, r.len, r.crc"
+        sql, params = select.sql(columns)
         for attempt in (1, 2):
             yielded = False
             try:
-                for batch in self.index.stream(table, sql, params):
+                found = walked(
+                    request,
+                    key_ids,
+                    SQLITE,
+                    columns,
+                    lambda sql, params: self.index.query(table, sql, params),
+                )
+                batches = self.index.stream(table, sql, params) if found is None else [found]
+                for batch in batches:
                     for record in self._read_all(table, batch):
                         yielded = True
                         yield record

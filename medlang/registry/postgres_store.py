@@ -464,12 +464,15 @@ class PostgresStore(RecordStore):
         return Catalog(table, keys, tags)
 
     def iter_select(self, request: Request) -> Iterator[JsonObject]:
-        from medlang.query.sql import POSTGRESQL, translate
+        from medlang.query.sql import POSTGRESQL, translate, walked
 
         table = request.table
         if request.limit is not None and request.limit <= 0:
             return iter(())
         key_ids = dict(self._rows(f"SELECT key, kid FROM {table}_keys"))
+        rows = walked(request, key_ids, POSTGRESQL, "r.line", self._rows)
+        if rows is not None:  # a top-N found by walking an index: a few rows
+            return iter([codec.decode(table, line) for (line,) in rows])
         select = translate(
             table,
             request.where,
@@ -492,6 +495,9 @@ class PostgresStore(RecordStore):
         try:
             self._ready(conn)
             with conn.transaction(), conn.cursor(name="medlang_query") as cursor:
+                # A long scan is costed high enough to be JIT-compiled, which adds
+                # more time (~150 ms) than it saves on queries of this shape.
+                conn.execute("SET LOCAL jit = off")
                 cursor.execute(sql, params)
                 while rows := cursor.fetchmany(_BATCH):
                     for row in rows:
