@@ -15,9 +15,10 @@ differs: placeholders, glob, text collation, that probe.
 
 A top-N ordered by a keyed field first (``--order-by metrics.rmse -n 100``) need
 not look at every match: ``walk`` gives the windows to try, the first entries of
-that key's ``(kid, num)`` index in order, each joined to its records and filtered
-(``translate(..., window=M)``). ``settled`` says when a window's answer is the
-answer; when none is, the plain query runs.
+that key's ``(kid, num)`` index in order (within the query's own bounds on the key),
+each joined to its records and filtered (``translate(..., window=...)``).
+``settled`` says when a window's answer is the answer; when none is, the plain
+query runs.
 """
 
 from __future__ import annotations
@@ -97,10 +98,10 @@ def translate(
     include_hidden: bool = False,
     limit: int | None = None,
     dialect: Dialect = SQLITE,
-    window: int | None = None,
+    window: tuple[str, list[object]] | None = None,
 ) -> Select:
-    """The query as one SELECT; with ``window`` (see ``walk``), over the first
-    ``window`` entries of the first order key's index only."""
+    """The query as one SELECT; with ``window`` (``Walk.entries``: SQL and its
+    parameters), over those entries of the first order key only."""
     translator = _Translator(table, key_ids, dialect, window)
     return translator.select(query, order, include_hidden, limit)
 
@@ -115,29 +116,40 @@ WALK_WINDOWS = ((1_000, 10), (10_000, 100))
 
 @dataclass(frozen=True)
 class Walk:
-    """The windows worth trying for a top-N whose first order key is keyed."""
+    """The windows worth trying for a top-N whose first order key is keyed, and the
+    bounds the query itself puts on that key (``metrics.rmse < 0.05 and ...``):
+    entries outside them cannot match, so a window skips them."""
 
     table: Table
     kid: int
     descending: bool
     windows: tuple[int, ...]
+    bounds: tuple[tuple[str, float], ...] = ()
+
+    def _where(self, p: str) -> tuple[str, list[object]]:
+        sql = f"FROM {self.table}_values WHERE kid = {p} AND num IS NOT NULL"
+        sql += "".join(f" AND num {op} {p}" for op, _ in self.bounds)
+        direction = " DESC" if self.descending else ""
+        return f"{sql} ORDER BY num{direction}", [self.kid, *(value for _, value in self.bounds)]
+
+    def entries(self, window: int, dialect: Dialect = SQLITE) -> tuple[str, list[object]]:
+        """SQL for the first ``window`` entries in order (``seq, num, txt``)."""
+        sql, params = self._where(dialect.placeholder)
+        return f"SELECT seq, num, txt {sql} LIMIT {dialect.placeholder}", [*params, window]
 
     def edge(self, window: int, dialect: Dialect = SQLITE) -> tuple[str, list[object]]:
         """SQL for the last entry's number in a window (no row: the key has fewer
         entries, so the window holds them all)."""
+        sql, params = self._where(dialect.placeholder)
         p = dialect.placeholder
-        direction = " DESC" if self.descending else ""
-        return (
-            f"SELECT num FROM {self.table}_values WHERE kid = {p} AND num IS NOT NULL"
-            f" ORDER BY num{direction} LIMIT 1 OFFSET {p}",
-            [self.kid, window - 1],
-        )
+        return f"SELECT num {sql} LIMIT 1 OFFSET {p}", [*params, window - 1]
 
     def settled(self, rows: list[tuple], limit: int, edge: float | None) -> bool:
         """Whether ``rows`` (a window's answer, each ending with its key's number) is
         the whole answer: ``limit`` rows, the last strictly before the window's last
-        entry. Every record outside the window has a number at or past that entry
-        (or none), so it sorts after them all, ties in the number included."""
+        entry. Every record outside the window has a number at or past that entry,
+        or none, or one out of bounds, so it sorts after them all or does not
+        match, ties in the number included."""
         if len(rows) < limit:
             return False  # more matches may lie beyond the window, or have no number
         if edge is None:
@@ -147,7 +159,11 @@ class Walk:
 
 
 def walk(
-    table: Table, order: list[OrderKey], key_ids: Mapping[str, int], limit: int | None
+    table: Table,
+    query: Checked | None,
+    order: list[OrderKey],
+    key_ids: Mapping[str, int],
+    limit: int | None,
 ) -> Walk | None:
     """How to walk the first order key's index for a top-``limit``, if it is keyed."""
     if not order or order[0].field.source != KEYED or limit is None:
@@ -159,12 +175,36 @@ def walk(
     if kid is None:
         return None
     windows = tuple(max(least, per_row * limit) for least, per_row in WALK_WINDOWS)
-    return Walk(table, kid, order[0].descending, windows)
+    return Walk(table, kid, order[0].descending, windows, _bounds(query, ref))
+
+
+def _bounds(query: Checked | None, ref: FieldRef) -> tuple[tuple[str, float], ...]:
+    """The comparisons of ``ref`` with a number that every match satisfies: the
+    query's own, or those of its conjunctions' parts."""
+    return tuple(
+        (test.op, test.values[0])
+        for test in _conjuncts(query)
+        if isinstance(test, Test)
+        and test.field.source == KEYED
+        and test.field.key == ref.key
+        and test.op in _OPS - {"!="}
+        and type(test.values[0]) in (int, float)
+    )
+
+
+def _conjuncts(query: Checked | None) -> list[Checked]:
+    if isinstance(query, All):
+        return [part for item in query.items for part in _conjuncts(item)]
+    return [] if query is None else [query]
 
 
 class _Translator:
     def __init__(
-        self, table: Table, key_ids: Mapping[str, int], dialect: Dialect, window: int | None
+        self,
+        table: Table,
+        key_ids: Mapping[str, int],
+        dialect: Dialect,
+        window: tuple[str, list[object]] | None,
     ) -> None:
         self.table = table
         self.key_ids = key_ids
@@ -289,13 +329,9 @@ class _Translator:
                 return  # every record lacks it: no effect on the order
             alias = f"o{index}"
             if index == 0 and self.window is not None:
-                direction = " DESC" if key.descending else ""
-                out.joins.append(
-                    f"JOIN (SELECT seq, num, txt FROM {self.table}_values WHERE kid = {self.p}"
-                    f" AND num IS NOT NULL ORDER BY num{direction} LIMIT {self.p}) {alias}"
-                    f" ON {alias}.seq = r.seq"
-                )
-                out.params_joins += [kid, self.window]
+                entries, params = self.window
+                out.joins.append(f"JOIN ({entries}) {alias} ON {alias}.seq = r.seq")
+                out.params_joins += params
             else:
                 out.joins.append(
                     f"LEFT JOIN {self.table}_values {alias} ON {alias}.kid = {self.p}"
@@ -335,7 +371,7 @@ def walked(
     """The answer to ``request`` as rows of ``columns``, found by walking the first
     order key's index (``fetch`` runs one SELECT); None when no window settles it
     and the plain query must run."""
-    plan = walk(request.table, request.order, key_ids, request.limit)
+    plan = walk(request.table, request.where, request.order, key_ids, request.limit)
     if plan is None or request.limit is None:
         return None
     for window in plan.windows:
@@ -349,7 +385,7 @@ def walked(
             include_hidden=request.include_hidden,
             limit=request.limit,
             dialect=dialect,
-            window=window,
+            window=plan.entries(window, dialect),
         )
         rows = fetch(*select.sql(f"{columns}, o0.num", dialect))
         if plan.settled(rows, request.limit, edge):

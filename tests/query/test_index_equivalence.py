@@ -160,7 +160,7 @@ ORDER_FIELDS = [
 
 
 # (at least, per row asked for) windows of a walk: the real ones and tiny ones
-WINDOWS = st.sampled_from([sql.WALK_WINDOWS, ((1, 1), (3, 2)), ((2, 0), (4, 0)), ((1, 0), (1, 0))])
+WINDOWS = st.sampled_from([sql.WALK_WINDOWS, ((1, 2), (1, 4)), ((3, 0), (6, 0)), ((1, 1), (1, 3))])
 
 
 @settings(max_examples=50, deadline=None, suppress_health_check=list(HealthCheck))
@@ -215,6 +215,15 @@ def agree(store: RecordStore, lines: list[str], data) -> None:
             label="order",
         )
         limit = data.draw(st.one_of(st.none(), st.integers(1, 10)), label="limit")
+        if data.draw(st.booleans(), label="top-N by a metric"):
+            # the walk's case: a few runs ordered by a metric, often one the query bounds
+            key = data.draw(st.sampled_from(["metrics.a", "metrics.b", "config.x"]))
+            if data.draw(st.booleans(), label="bounded"):
+                bound = f"{key} {data.draw(st.sampled_from(['<', '<=', '>', '>=', '=']))} "
+                bound += repr(data.draw(st.sampled_from(NUMBERS)))
+                where = bound if where is None else f"{bound} and ({where})"
+            order = [key + data.draw(st.sampled_from(["", " desc"])), *order]
+            limit = data.draw(st.integers(1, 4))
         windows = data.draw(WINDOWS, label="windows")
         request = build(
             store,
