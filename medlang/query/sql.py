@@ -16,9 +16,9 @@ differs: placeholders, glob, text collation, that probe.
 A top-N ordered by a keyed field first (``--order-by metrics.rmse -n 100``) need
 not look at every match: ``walk`` gives the windows to try, the first entries of
 that key's ``(kid, num)`` index in order (within the query's own bounds on the key),
-each joined to its records and filtered (``translate(..., window=...)``).
-``settled`` says when a window's answer is the answer; when none is, the plain
-query runs.
+each joined to its records and filtered (``translate(..., window=...)``; there
+every keyed predicate is a probe, in both dialects). ``settled`` says when a
+window's answer is the answer; when none is, the plain query runs.
 """
 
 from __future__ import annotations
@@ -43,6 +43,11 @@ class Dialect:
     collate: str = ""  # appended to text comparisons: byte order, as in Python
     false: str = "0"  # a predicate that is never true
     probe: bool = False  # keyed predicates and the hidden runs as EXISTS probes
+    # Ends a probe that must stay one (not be turned into a join). PostgreSQL turns
+    # EXISTS into a join, and may make it by reading the whole range (its estimate of
+    # a range on one key comes from the numbers of all keys: 30x too low here), but
+    # never one with an OFFSET.
+    fence: str = ""
 
     def glob(self, column: str, pattern: str) -> tuple[str, list[object]]:
         """``column`` matches ``pattern`` (``*`` and ``?`` only; everything else literal)."""
@@ -57,7 +62,7 @@ class Dialect:
 
 
 SQLITE = Dialect("sqlite", "?")
-POSTGRESQL = Dialect("postgresql", "%s", ' COLLATE "C"', "FALSE", probe=True)
+POSTGRESQL = Dialect("postgresql", "%s", ' COLLATE "C"', "FALSE", probe=True, fence=" OFFSET 0")
 
 _OPS = {"=", "!=", "<", "<=", ">", ">="}
 
@@ -252,23 +257,15 @@ class _Translator:
             if kid is None:
                 return self.dialect.false, []  # no record has this key
             cond, params = self.condition(test, "v.num", "v.txt")
-            if self.dialect.probe:
-                sql = (
-                    f"SELECT 1 FROM {self.table}_values v WHERE v.kid = {self.p} AND v.seq = r.seq"
-                )
-            else:
-                sql = f"SELECT v.seq FROM {self.table}_values v WHERE v.kid = {self.p}"
+            values = f"{self.table}_values v WHERE v.kid = {self.p}"
             if cond:
-                sql += f" AND ({cond})"
-            if self.dialect.probe:
-                if self.window is not None:
-                    # Over a window's few rows, probe per row: OFFSET 0 keeps PostgreSQL
-                    # from turning the EXISTS into a join, which it may do by reading
-                    # every value in the range (its estimate of a range on one key
-                    # comes from the numbers of all keys, so it can be 30x too low).
-                    sql += " OFFSET 0"
-                return f"EXISTS ({sql})", [kid, *params]
-            return f"r.seq IN ({sql})", [kid, *params]
+                values += f" AND ({cond})"
+            if self.dialect.probe or self.window is not None:
+                # One (kid, seq) key lookup per row: what a window's few rows need (an
+                # IN reads the whole range first: every seed > 100 for a window of 1,000).
+                fence = self.dialect.fence if self.window is not None else ""
+                return f"EXISTS (SELECT 1 FROM {values} AND v.seq = r.seq{fence})", [kid, *params]
+            return f"r.seq IN (SELECT v.seq FROM {values})", [kid, *params]
         if ref.source == TAG:
             cond, params = self.condition(test, None, "value")
             sql = f"SELECT run_id FROM run_tags WHERE key = {self.p}"
