@@ -62,6 +62,9 @@ def test_push_then_pull_round_trip(pg_registry, tmp_path):
         "3 objects (234 bytes)\n"
     )
     back = tmp_path / "laptop" / "registry"  # a new directory: pull creates it
+    dry = ok("--registry", str(back), "registry", "pull", "--from", pg_registry, "--dry-run")
+    assert "would pull 40 runs, 40 artifacts, 8 annotations, 3 objects" in dry
+    assert not back.exists()  # a dry run creates nothing
     pulled = ok("--registry", str(back), "registry", "pull", "--from", pg_registry)
     assert pulled.startswith(f"{pg_registry} -> {back}: pulled 40 runs, 40 artifacts,")
 
@@ -207,3 +210,20 @@ def test_errors_are_one_line_without_a_password(source, pg_server, pg_registry, 
         "--registry", pg_registry, "registry", "push", "--to", other_name
     )
     assert PostgresStore(pg_registry).count(Table.RUNS) == 0
+
+
+def test_objects_go_wherever_the_target_keeps_them(pg_registry, tmp_path):
+    shared = tmp_path / "shared-objects"
+    ok("--registry", pg_registry, "registry", "set", "objects", str(shared))
+    source = fill(tmp_path / "source", 4)
+    ok("--registry", str(source.root), "registry", "push", "--to", pg_registry)
+    server = PostgresStore(pg_registry)
+    try:
+        assert _objects(server) == _objects(source.store)
+    finally:
+        server.close()
+    stored = [path for path in shared.rglob("*") if path.is_file()]
+    assert sorted(path.read_bytes() for path in stored) == sorted(_objects(source.store).values())
+    back = tmp_path / "back"
+    ok("--registry", str(back), "registry", "pull", "--from", pg_registry)
+    assert _objects(JsonlStore(back)) == _objects(source.store)
