@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import click
 
@@ -78,7 +77,13 @@ def compact(ctx: click.Context) -> None:
     """
     from medlang.registry.compact import compact as compact_logs
 
-    root: Path = _registry(ctx).root
+    opened = _registry(ctx)
+    root = opened.directory
+    if root is None:  # rows on a server are not rewritten: archived runs stay hidden there
+        raise click.ClickException(
+            f"{opened.location} is a registry on a server: compact rewrites a registry "
+            "directory's logs; archived runs stay hidden on the server"
+        )
     if root.is_file():
         raise click.ClickException(f"{root} is an archive: nothing to compact")
     if not root.exists():

@@ -26,7 +26,7 @@ from medlang.registry import codec
 from medlang.registry.errors import RegistryError, warn
 from medlang.registry.logfile import LogFile
 from medlang.registry.memory_store import MemoryStore
-from medlang.registry.paths import ANNOTATIONS_FILE, is_archive_file
+from medlang.registry.paths import is_archive_file
 from medlang.registry.storage import ANNOTATIONS, JsonObject, Table
 
 if TYPE_CHECKING:
@@ -227,18 +227,11 @@ def import_archive(registry: Registry, path: Path) -> Moved:
 
 
 def _annotations_of(registry: Registry, run_ids: set[str]) -> Iterator[JsonObject]:
-    """The stored annotations of these runs, in log order (validated lines only)."""
-    log = registry.root / ANNOTATIONS_FILE
-    if not run_ids or not log.exists():
+    """The stored annotations of these runs, in log order (valid records only), from
+    whatever store holds them (a directory's log, or a database server)."""
+    if not run_ids:
         return
-    with log.open("rb") as handle:
-        for lineno, raw in enumerate(handle, start=1):
-            if not raw.strip():
-                continue
-            try:
-                codec.parse_line(ANNOTATIONS, raw.rstrip(b"\n"), log, lineno)
-            except codec.BadLineError:
-                continue  # warned about when indexed
-            annotation = codec.decode(ANNOTATIONS, raw)
-            if annotation["run_id"] in run_ids:
-                yield annotation
+    for _, line in registry.store.lines(ANNOTATIONS):
+        annotation = codec.decode(ANNOTATIONS, line)
+        if annotation["run_id"] in run_ids:
+            yield annotation

@@ -198,3 +198,35 @@ def _cmdline(pid: str) -> str:
             return handle.read().replace(b"\0", b" ").decode("utf-8", "replace")
     except OSError:  # ended meanwhile, or not ours to read
         return ""
+
+
+def test_archive_and_import_on_the_server_keep_tags_and_notes(pg_registry, tmp_path):
+    registry = Registry.open(pg_registry)
+    _fill(registry)
+    registry.tag_run(fixed_id(1), {"paper": "fig3"})
+    registry.note_run(fixed_id(1), "the figure-3 run")
+    archive = tmp_path / "old.jsonl"
+    moved = mlc("--registry", pg_registry, "runs", "archive", fixed_id(1), "--to", str(archive))
+    assert moved.returncode == 0, moved.stderr
+    assert moved.stderr == f"Archived 1 run(s) and 1 artifact record(s) to {archive}\n"
+    assert registry.count_runs() == 2  # hidden on the server
+
+    shown = json.loads(
+        mlc("--registry", str(archive), "runs", "show", fixed_id(1), "--json").stdout
+    )
+    assert shown["tags"] == {"paper": "fig3"}
+    assert [note["text"] for note in shown["notes"]] == ["the figure-3 run"]
+
+    back = mlc("--registry", pg_registry, "runs", "import", str(archive))
+    assert back.returncode == 0, back.stderr
+    assert registry.count_runs() == 3
+    assert registry.annotations_json([fixed_id(1)])[fixed_id(1)].tags == {"paper": "fig3"}
+
+
+def test_compact_says_in_one_line_that_a_server_has_no_logs_to_rewrite(pg_registry):
+    result = mlc("--registry", pg_registry, "registry", "compact")
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"Error: {pg_registry} is a registry on a server: compact rewrites a registry "
+        "directory's logs; archived runs stay hidden on the server\n"
+    )
