@@ -36,6 +36,8 @@ from medlang.registry.objects import (
 
 T = TypeVar("T")
 _CHUNK = 1 << 20
+# under tmp/: uploads not yet moved to their name, and check_writable's probes
+_TEMPORARY_PREFIXES = ("incoming-", "probe-")
 _PACKAGES = {"s3": "s3fs", "s3a": "s3fs", "gs": "gcsfs", "gcs": "gcsfs", "az": "adlfs"}
 
 
@@ -202,7 +204,7 @@ class FsspecObjects(ObjectStore):
             self.fs.invalidate_cache(staging)
             found = []
             for key, info in sorted(self.fs.find(staging, detail=True).items()):
-                if not str(key).rsplit("/", 1)[-1].startswith("incoming-"):
+                if not str(key).rsplit("/", 1)[-1].startswith(_TEMPORARY_PREFIXES):
                     continue
                 with contextlib.suppress(FileNotFoundError, NotImplementedError):
                     if self.fs.modified(key).timestamp() < before:
@@ -212,7 +214,8 @@ class FsspecObjects(ObjectStore):
         return self._call("cannot list interrupted uploads", listing)
 
     def remove_temporary(self, temporary: Temporary) -> None:
-        if not temporary.name.startswith(f"{self.root}/tmp/incoming-"):
+        name = temporary.name.removeprefix(f"{self.root}/tmp/")
+        if name == temporary.name or "/" in name or not name.startswith(_TEMPORARY_PREFIXES):
             raise RegistryError(f"not an interrupted upload of {self.location}: {temporary}")
 
         def remove() -> None:

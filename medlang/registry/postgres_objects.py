@@ -10,13 +10,21 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from medlang.registry.errors import RegistryError
-from medlang.registry.objects import ObjectStore, StoredObject, open_source, too_large
+from medlang.registry.objects import (
+    ObjectStore,
+    StoredObject,
+    hash_stream,
+    open_source,
+    too_large,
+)
 
+_TOUCH = "UPDATE objects SET stored_at = now() WHERE sha256 = %s RETURNING 1"
 Rows = Callable[[str, Any], list[tuple]]  # PostgresStore._rows: SQL and parameters -> rows
 
 
@@ -27,10 +35,18 @@ class DatabaseObjects(ObjectStore):
 
     def store(self, source: Path | str, max_bytes: int) -> StoredObject:
         with open_source(source) as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > max_bytes:
+                raise too_large(source, size, max_bytes)
+            sha256, _ = hash_stream(handle)
+            # held already: only say it was used now (mlc gc), without sending the bytes
+            if self._rows(_TOUCH, (sha256,)):
+                return StoredObject(sha256, size, added=False)
+            handle.seek(0)
             data = handle.read(max_bytes + 1)
-        if len(data) > max_bytes:
+        if len(data) > max_bytes:  # it grew meanwhile
             raise too_large(source, len(data), max_bytes)
-        sha256 = hashlib.sha256(data).hexdigest()
+        sha256 = hashlib.sha256(data).hexdigest()  # the bytes sent, even if it changed
         # xmax = 0 only for a row this statement inserted (not one it updated)
         rows = self._rows(
             "INSERT INTO objects (sha256, size, data) VALUES (%s, %s, %s)"

@@ -108,24 +108,34 @@ def test_a_shared_directory_object_is_read_only_and_a_planted_link_is_refused(
     store.close()
 
 
-def test_gc_on_a_remote_location_keeps_young_objects_and_removes_old_unreferenced_ones(
-    pg_registry, s3_bucket, tmp_path
+@pytest.mark.parametrize("where", ["database", "s3"])
+def test_gc_keeps_young_objects_and_removes_old_unreferenced_ones_and_interrupted_uploads(
+    pg_registry, where, request, tmp_path
 ):
     from medlang.provenance.gc import collect
 
     registry = Registry.open(pg_registry)
-    relocate(registry.store, s3_bucket, copy=False)
+    if where == "s3":
+        bucket = request.getfixturevalue("s3_bucket")
+        relocate(registry.store, bucket, copy=False)
+        import fsspec
+
+        fsspec.filesystem("s3").pipe_file(f"{bucket}/tmp/incoming-killed", b"half an upload")
     used, unused = tmp_path / "used.json", tmp_path / "unused.json"
     used.write_text("{}")
     unused.write_text("[]")
     used_sha = registry.store_file(used)
     unused_sha = registry.store_file(unused)
     registry.log_run(run(1, config={"inputs": {"cfg": {"path": str(used), "sha256": used_sha}}}))
-    assert collect(registry, timedelta(days=1)).kept_young == 1
+    young = collect(registry, timedelta(days=1))
+    assert (young.kept_young, young.objects, young.temporaries) == (1, [], [])
     assert registry.store.object_ids() == sorted([used_sha, unused_sha])
     gone = collect(registry, timedelta(0))
     assert [sha for sha, _ in gone.objects] == [unused_sha]
     assert registry.store.object_ids() == [used_sha]
+    if where == "s3":
+        assert [str(t).rsplit("/", 1)[-1] for t in gone.temporaries] == ["incoming-killed"]
+        assert _listing(bucket) == [f"sha256/{used_sha[:2]}/{used_sha[2:]}"]
 
 
 def test_gc_on_a_server_removes_an_uncommitted_artifact_record(pg_registry):
