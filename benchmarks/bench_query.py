@@ -30,10 +30,12 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from unittest import mock
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from medlang.query import sql  # noqa: E402
 from medlang.registry import Registry, RunKind, RunRecord  # noqa: E402
 from medlang.registry.timestamps import format_timestamp  # noqa: E402
 
@@ -97,6 +99,16 @@ def build(root: Path, size: int) -> list[dict]:
                 chunk_r.clear()
                 chunk_a.clear()
     return kept
+
+
+def in_process(registry: Registry, repeat: int = 7) -> tuple[list[dict], list[float]]:
+    """The query's top 100 through ``iter_runs`` (index up to date): rows, seconds each."""
+    times, found = [], []
+    for _ in range(repeat + 1):  # the first warms the page cache and is dropped
+        began = time.perf_counter()
+        found = list(registry.iter_runs(QUERY, order_by="metrics.rmse", limit=100))
+        times.append(time.perf_counter() - began)
+    return found, times[1:]
 
 
 def cold(root: Path, *args: str) -> float:
@@ -238,6 +250,11 @@ def bench_size(size: int, workdir: Path, args: argparse.Namespace) -> dict:
     cold(root, *query_args)  # warm the page cache
     samples = [cold(root, *query_args) for _ in range(args.repeat)]
     out["cold mlc runs list --where ... -n 100 ms"] = 1e3 * statistics.median(samples)
+    for label, windows in (("index walk", sql.WALK_WINDOWS), ("plain query, no walk", ())):
+        with mock.patch.object(sql, "WALK_WINDOWS", windows):
+            found, times = in_process(registry)
+        out[f"the same query in-process ({label}) ms"] = 1e3 * statistics.median(times)
+        assert len(found) == 100
     plain = [cold(root, "runs", "list", "-n", "20") for _ in range(args.repeat)]
     out["cold mlc runs list -n 20 ms"] = 1e3 * statistics.median(plain)
 

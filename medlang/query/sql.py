@@ -180,19 +180,27 @@ def walk(
     if kid is None:
         return None
     windows = tuple(max(least, per_row * limit) for least, per_row in WALK_WINDOWS)
-    return Walk(table, kid, order[0].descending, windows, _bounds(query, ref))
+    descending = order[0].descending
+    return Walk(table, kid, descending, windows, _bounds(query, ref, descending))
 
 
-def _bounds(query: Checked | None, ref: FieldRef) -> tuple[tuple[str, float], ...]:
-    """The comparisons of ``ref`` with a number that every match satisfies: the
-    query's own, or those of its conjunctions' parts."""
+def _bounds(
+    query: Checked | None, ref: FieldRef, descending: bool
+) -> tuple[tuple[str, float], ...]:
+    """The comparisons of ``ref`` with a number that every match satisfies (the
+    query's own, or those of its conjunctions' parts) and that move where a walk
+    starts. A bound on the far side ends the walk at most, which the query's
+    filter does anyway, and it would make PostgreSQL's estimate of the window (a
+    range on one key, judged from the numbers of all keys) low enough to read the
+    whole range and sort it rather than walk the index."""
+    starts = {"<", "<=", "="} if descending else {">", ">=", "="}
     return tuple(
         (test.op, test.values[0])
         for test in _conjuncts(query)
         if isinstance(test, Test)
         and test.field.source == KEYED
         and test.field.key == ref.key
-        and test.op in _OPS - {"!="}
+        and test.op in starts
         and type(test.values[0]) in (int, float)
     )
 
