@@ -3,6 +3,7 @@ every acknowledged run is stored exactly once, nothing is half-written."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import signal
@@ -10,8 +11,10 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 
 import psycopg
+import pytest
 
 from medlang.registry import Registry
 from medlang.registry.storage import Table
@@ -44,8 +47,15 @@ class Forks:
             stderr=subprocess.PIPE,
             text=True,
             env=os.environ.copy(),
+            start_new_session=True,  # its writers too: one group to stop, whatever happens
         )
         self.acknowledged: list[str] = []
+
+    def stop_all(self) -> None:
+        """Kill the server and any writer still running (a test that failed mid-way)."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
 
     def start(self, writers: int, count: int) -> list[int]:
         """Fork ``writers`` writers of ``count`` runs each (0: until killed): their pids."""
@@ -95,8 +105,14 @@ def _whole(url: str) -> tuple[int, int, int]:
         ).fetchone()
 
 
-def test_concurrent_writers_and_readers_store_every_run_exactly_once(pg_registry):
-    forks = Forks(pg_registry)
+@pytest.fixture
+def forks(pg_registry) -> Iterator[Forks]:
+    started = Forks(pg_registry)
+    yield started
+    started.stop_all()
+
+
+def test_concurrent_writers_and_readers_store_every_run_exactly_once(pg_registry, forks):
     forks.start(WRITERS, PER_WRITER)
     statuses: list[int] = []
     drain = threading.Thread(target=lambda: statuses.extend(forks.finish()))
@@ -118,12 +134,11 @@ def test_concurrent_writers_and_readers_store_every_run_exactly_once(pg_registry
     assert reader.count_runs() == WRITERS * PER_WRITER
 
 
-def test_writers_killed_mid_transaction_lose_no_acknowledged_run(pg_registry):
+def test_writers_killed_mid_transaction_lose_no_acknowledged_run(pg_registry, forks):
     """50 times: a writer acknowledges a random number of runs, then SIGKILL at a
     random moment; the transactions it had open are rolled back by the server."""
     rng = random.Random(20261130)
     rolled_back_before = _rollbacks(pg_registry)
-    forks = Forks(pg_registry)
     for _ in range(KILLS):
         (pid,) = forks.start(1, FOREVER)
         forks.wait_for(rng.randint(0, 8))
