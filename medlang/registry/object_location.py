@@ -27,6 +27,7 @@ from medlang.registry.errors import RegistryError
 from medlang.registry.objects import ObjectDir, ObjectStore
 
 DATABASE = "database"
+_PROCESS_LOCAL = {"memory", "cached", "simplecache", "filecache", "blockcache"}
 _SCHEME = re.compile(r"[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 
 
@@ -38,6 +39,8 @@ def normalize(text: str) -> str:
         raise RegistryError("an object location cannot be empty")
     if text.lower() == DATABASE:
         return DATABASE
+    if any(ord(c) < 32 or ord(c) == 127 for c in text):
+        raise RegistryError(f"{display(text)!r}: an object location cannot hold control characters")
     if not _SCHEME.match(text):
         return _absolute(text, text)
     parts = _split(text)
@@ -45,6 +48,11 @@ def normalize(text: str) -> str:
         if parts.netloc not in ("", "localhost"):
             raise RegistryError(f"{display(text)}: a file:// URL names a local path (file:///…)")
         return _absolute(unquote(parts.path), display(text))
+    if parts.scheme.lower() in _PROCESS_LOCAL:
+        raise RegistryError(
+            f"{display(text)}: {parts.scheme}:// lives only as long as one process; objects "
+            "must outlive the run that stored them"
+        )
     if parts.password is not None:
         raise RegistryError(
             f"{display(text)}: credentials in the object location are refused (it is stored in "

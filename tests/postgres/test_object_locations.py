@@ -206,6 +206,8 @@ def test_set_objects_is_stored_in_the_database_and_shown_by_info(pg_registry, s3
         ("file://elsewhere/objects", "names a local path"),
         ("gs://bucket/objects", "need gcsfs: pip install 'medlang[s3]'"),
         ("nosuchprotocol://bucket/objects", "objects at nosuchprotocol://bucket/objects"),
+        ("memory://objects", "lives only as long as one process"),
+        ("/shared/objects\x00", "cannot hold control characters"),
     ],
 )
 def test_an_unusable_location_is_one_line_and_changes_nothing(pg_registry, location, message):
