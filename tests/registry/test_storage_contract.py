@@ -393,3 +393,10 @@ def test_annotate_many_folds_in_order_and_never_twice(store):
         fixed_id(0x20000 + n) for n in (1, 2, 3, 4)
     ]
     assert _where(store, Table.RUNS, "tags.x = '1'") == [fixed_id(1)]
+
+
+def test_identity_tells_one_store_from_another(store, tmp_path):
+    # sync refuses to copy a registry into itself by comparing identities
+    assert store.identity() == store.identity()
+    assert store.identity() != MemoryStore().identity()
+    assert store.identity() != JsonlStore(tmp_path / "elsewhere").identity()

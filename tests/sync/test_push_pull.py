@@ -227,3 +227,17 @@ def test_objects_go_wherever_the_target_keeps_them(pg_registry, tmp_path):
     back = tmp_path / "back"
     ok("--registry", str(back), "registry", "pull", "--from", pg_registry)
     assert _objects(JsonlStore(back)) == _objects(source.store)
+
+
+def test_a_registry_opened_twice_is_the_same_and_two_directories_are_not(pg_registry, tmp_path):
+    first, second = PostgresStore(pg_registry), PostgresStore(pg_registry)
+    try:
+        assert first.identity() == second.identity()
+    finally:
+        first.close()
+        second.close()
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "a")  # the same directory by another name
+    assert JsonlStore(tmp_path / "a").identity() == JsonlStore(tmp_path / "link").identity()
+    assert JsonlStore(tmp_path / "a").identity() != JsonlStore(tmp_path / "b").identity()
