@@ -169,3 +169,48 @@ def test_a_push_killed_at_random_points_then_rerun_equals_an_uninterrupted_one(
     out, err = rerun.communicate(timeout=300)
     assert rerun.returncode == 0, err
     assert _state(target, password) == _state(reference, password)
+
+
+def test_a_pull_killed_midway_then_rerun_equals_an_uninterrupted_one(
+    pg_server, pg_registry, tmp_path
+):
+    from medlang.registry.jsonl_store import JsonlStore
+    from medlang.registry.storage import ANNOTATIONS
+
+    source = fill(tmp_path / "source", 1500, objects=3).root
+    assert _push(source, pg_registry).wait(timeout=300) == 0
+
+    def pull(into, *options: str) -> subprocess.Popen:
+        return subprocess.Popen(
+            [sys.executable, "-m", "medlang", "--registry", str(into), "registry", "pull"]
+            + ["--from", pg_registry, *options],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=os.environ.copy(),
+        )
+
+    started = time.monotonic()
+    assert pull(tmp_path / "whole").wait(timeout=300) == 0
+    duration = time.monotonic() - started
+    stopped = []
+    # once as soon as the first batch is written, once at a random moment
+    for percent in (None, random.randrange(30, 90)):
+        killed = pull(tmp_path / "laptop")
+        if percent is None:
+            written = tmp_path / "laptop" / "artifacts.jsonl"
+            while killed.poll() is None and not written.exists():
+                time.sleep(0.002)
+        else:
+            time.sleep(duration * percent / 100)
+        killed.kill()
+        killed.wait(timeout=60)
+        laptop = JsonlStore(tmp_path / "laptop")
+        stopped.append((laptop.count(Table.ARTIFACTS), laptop.count(Table.RUNS)))
+    assert stopped[0] < (1500, 1500), stopped  # the first kill found it midway
+    print(f"pull took {duration:.2f} s; (artifacts, runs) after each kill: {stopped}")
+    assert pull(tmp_path / "laptop").wait(timeout=300) == 0
+
+    whole, laptop = JsonlStore(tmp_path / "whole"), JsonlStore(tmp_path / "laptop")
+    for table in (Table.ARTIFACTS, Table.RUNS, ANNOTATIONS):
+        assert list(laptop.lines(table)) == list(whole.lines(table)), table
+    assert laptop.object_ids() == whole.object_ids()
