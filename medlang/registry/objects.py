@@ -147,6 +147,12 @@ class ObjectStore(ABC):
         """When the object was last stored or reused (POSIX seconds), for ``mlc gc``'s
         grace period; None if unknown."""
 
+    def prepare(self) -> None:
+        """Create the location, when it is configured (``mlc registry set objects``);
+        nothing else ever creates it, so a share that is not mounted is not replaced by
+        an empty local directory."""
+        return
+
     def check_writable(self) -> None:
         """``RegistryError`` now if objects could not be stored here (default: a store
         that can only tell by trying says nothing, and its first store reports it)."""
@@ -175,10 +181,28 @@ class ObjectDir(ObjectStore):
     def of_registry(cls, registry_root: Path) -> ObjectDir:
         return cls(registry_root / OBJECTS_DIR)
 
+    def prepare(self) -> None:
+        try:
+            os.makedirs(self.location, exist_ok=True)
+        except OSError as error:
+            raise RegistryError(
+                f"cannot create the object directory {self.location}: {error.strerror or error}"
+            ) from None
+
+    def _require_present(self) -> None:
+        """A shared directory must exist: if it is missing, the file system holding it is
+        probably not mounted here, and objects written in its place would be stranded."""
+        if self.shared and not os.path.isdir(self.location):
+            raise RegistryError(
+                f"the object directory {self.location} is missing on this machine (is its "
+                "shared file system mounted?)"
+            )
+
     def _make_dir(self, path: Path) -> None:
         from medlang.registry.logfile import make_private_dir
 
         if self.shared:
+            self._require_present()
             os.makedirs(path, exist_ok=True)  # the umask and a setgid parent decide
         else:
             make_private_dir(path)
@@ -247,6 +271,7 @@ class ObjectDir(ObjectStore):
         try:
             fd = os.open(self.path_of(sha256), flags)
         except FileNotFoundError:
+            self._require_present()
             raise RegistryError(f"object {sha256} is not in the registry's store") from None
         except OSError as error:
             raise RegistryError(f"cannot read object {sha256}: {error.strerror or error}") from None
@@ -256,6 +281,7 @@ class ObjectDir(ObjectStore):
         return os.fdopen(fd, "rb")
 
     def ids(self) -> Iterator[str]:
+        self._require_present()  # an unmounted share is not an empty store
         if not self.root.is_dir():
             return
         for prefix in sorted(os.listdir(self.root)):

@@ -46,6 +46,7 @@ def relocate(store: PostgresStore, location: str, *, copy: bool) -> Relocation:
     if after == before:
         return Relocation(display(before), display(after), changed=False)
     source, target = store.objects_at(before), store.objects_at(after)
+    target.prepare()
     target.check_writable()
     stored = list(source.ids())
     if stored and not copy:

@@ -108,6 +108,30 @@ def test_a_shared_directory_object_is_read_only_and_a_planted_link_is_refused(
     store.close()
 
 
+def test_a_shared_directory_that_is_not_mounted_is_never_replaced_by_a_local_one(
+    pg_registry, tmp_path
+):
+    shared = tmp_path / "mnt" / "team-objects"
+    relocate(PostgresStore(pg_registry), str(shared), copy=False)  # creates it, once
+    registry = Registry.open(pg_registry)
+    source = tmp_path / "a.json"
+    source.write_text("{}")
+    sha = registry.store_file(source)
+    shared.rename(tmp_path / "mnt" / "elsewhere")  # as if its file system were unmounted
+
+    fresh = Registry.open(pg_registry)
+    for attempt in (
+        fresh.check_writable,  # a producer stops before it runs anything
+        lambda: fresh.store_file(source),
+        lambda: fresh.open_object(sha),
+        lambda: relocate(fresh.store, "database", copy=True),  # nothing to copy is not "none"
+    ):
+        with pytest.raises(RegistryError, match="missing on this machine .*mounted"):
+            attempt()
+    assert not shared.exists()
+    assert fresh.store.objects_location() == str(shared)
+
+
 @pytest.mark.parametrize("where", ["database", "s3"])
 def test_gc_keeps_young_objects_and_removes_old_unreferenced_ones_and_interrupted_uploads(
     pg_registry, where, request, tmp_path
