@@ -379,7 +379,7 @@ def walked(
     plan = walk(request.table, request.where, request.order, key_ids, request.limit)
     if plan is None or request.limit is None:
         return None
-    for window in plan.windows:
+    for step, window in enumerate(plan.windows):
         found = fetch(*plan.edge(window, dialect))
         edge = found[0][0] if found else None
         select = translate(
@@ -397,4 +397,7 @@ def walked(
             return [row[:-1] for row in rows]
         if edge is None:
             break  # the window held every entry: matches without a number decide
+        larger = plan.windows[step + 1] if step + 1 < len(plan.windows) else None
+        if larger is None or len(rows) * larger < request.limit * window:
+            break  # at this rate of matches the larger window would fall short too
     return None
