@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import click
 
@@ -244,6 +245,23 @@ def pull(ctx: click.Context, origin: str, dry_run: bool, as_json: bool) -> None:
     _sync(_named_registry(origin, "--from"), target, "pull", dry_run, as_json)
 
 
+def _progress_line(verb: str):  # -> Callable[[Counts], None]
+    """A line on the terminal redrawn at most every 0.2 s: a big push takes a while."""
+    import time
+
+    from medlang.sync import report
+
+    shown = [0.0]
+
+    def show(counts) -> None:
+        now = time.monotonic()
+        if now - shown[0] >= 0.2:
+            shown[0] = now
+            click.echo(f"\r\x1b[K{report.progress(counts, verb)}", nl=False, err=True)
+
+    return show
+
+
 def _named_registry(text: str, option: str):  # -> Registry
     from medlang.cli.main import registry_location
     from medlang.registry.store import Registry
@@ -257,13 +275,18 @@ def _sync(source, target, verb: str, dry_run: bool, as_json: bool) -> None:
 
     endpoints.check(source, target, dry_run=dry_run)
     counts = Counts()
+    show = _progress_line(verb) if sys.stderr.isatty() and not dry_run else None
+    stopped = False
     try:
-        transfer(source.store, target.store, dry_run=dry_run, counts=counts)
+        transfer(source.store, target.store, dry_run=dry_run, counts=counts, progress=show)
     except KeyboardInterrupt:
-        if not dry_run:
-            note(report.interrupted(counts, verb))
+        stopped = True
         raise
     finally:
+        if show is not None:
+            click.echo("\r\x1b[K", nl=False, err=True)  # the progress line, cleared
+        if stopped and not dry_run:
+            note(report.interrupted(counts, verb))
         for registry in (source, target):
             close = getattr(registry.store, "close", None)
             if close is not None:

@@ -30,6 +30,11 @@ def summary(counts: Counts, verb: str, *, dry_run: bool) -> str:
     return text
 
 
+def progress(counts: Counts, verb: str) -> str:
+    """The line shown while a sync runs (on a terminal)."""
+    return f"{verb}ing: {_sent(counts)} so far"
+
+
 def interrupted(counts: Counts, verb: str) -> str:
     """What to tell someone who stopped a sync midway."""
     sent = _sent(counts) if any(getattr(counts, kind).sent for kind in _KINDS) else "nothing"

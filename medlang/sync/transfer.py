@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -60,21 +60,33 @@ def transfer(
     *,
     dry_run: bool = False,
     counts: Counts | None = None,
+    progress: Callable[[Counts], None] | None = None,
 ) -> Counts:
     """Send what ``target`` lacks from ``source`` (``dry_run``: only count it).
 
     ``counts`` is filled as the transfer goes, so a caller interrupted midway can
-    say how far it got."""
+    say how far it got; ``progress(counts)`` is called after each object and batch."""
     counts = Counts() if counts is None else counts
+
+    def step() -> None:
+        if progress is not None:
+            progress(counts)
+
     runs = {run_id for run_id, _ in source.lines(Table.RUNS)}
-    _send_objects(source, target, counts, dry_run)
-    _send_records(source, target, Table.ARTIFACTS, counts.artifacts, dry_run)
-    _send_records(source, target, Table.RUNS, counts.runs, dry_run, only=runs)
-    _send_annotations(source, target, counts, dry_run, runs)
+    _send_objects(source, target, counts, dry_run, step)
+    _send_records(source, target, Table.ARTIFACTS, counts.artifacts, dry_run, step)
+    _send_records(source, target, Table.RUNS, counts.runs, dry_run, step, only=runs)
+    _send_annotations(source, target, counts, dry_run, runs, step)
     return counts
 
 
-def _send_objects(source: RecordStore, target: RecordStore, counts: Counts, dry_run: bool) -> None:
+def _send_objects(
+    source: RecordStore,
+    target: RecordStore,
+    counts: Counts,
+    dry_run: bool,
+    step: Callable[[], None],
+) -> None:
     held = set(target.object_ids())
     with tempfile.TemporaryDirectory(prefix="medlang-sync-") as spool:
         for sha256 in source.object_ids():
@@ -87,6 +99,7 @@ def _send_objects(source: RecordStore, target: RecordStore, counts: Counts, dry_
                 size = _copy_object(source, target, sha256, Path(spool) / "object")
             counts.objects.sent += 1
             counts.object_bytes += size
+            step()
 
 
 def _copy_object(source: RecordStore, target: RecordStore, sha256: str, spool: Path) -> int:
@@ -116,6 +129,7 @@ def _send_records(
     table: Table,
     tally: Tally,
     dry_run: bool,
+    step: Callable[[], None],
     only: set[str] | None = None,
 ) -> None:
     for batch in _batches(source.lines(table), BATCH):
@@ -127,10 +141,16 @@ def _send_records(
         if missing and not dry_run:
             target.append_many(table, missing)
         tally.sent += len(missing)
+        step()
 
 
 def _send_annotations(
-    source: RecordStore, target: RecordStore, counts: Counts, dry_run: bool, runs: set[str]
+    source: RecordStore,
+    target: RecordStore,
+    counts: Counts,
+    dry_run: bool,
+    runs: set[str],
+    step: Callable[[], None],
 ) -> None:
     """After the runs: an annotation goes once the run it names is there. Asked about
     all at once (a directory registry answers by reading its annotation log)."""
@@ -156,6 +176,7 @@ def _send_annotations(
         if not dry_run:
             target.annotate_many(batch)
         tally.sent += len(batch)
+        step()
 
 
 def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:

@@ -241,3 +241,37 @@ def test_a_registry_opened_twice_is_the_same_and_two_directories_are_not(pg_regi
     (tmp_path / "link").symlink_to(tmp_path / "a")  # the same directory by another name
     assert JsonlStore(tmp_path / "a").identity() == JsonlStore(tmp_path / "link").identity()
     assert JsonlStore(tmp_path / "a").identity() != JsonlStore(tmp_path / "b").identity()
+
+
+def test_a_push_on_a_terminal_shows_its_progress_and_clears_it(tmp_path):
+    import pty
+
+    source = fill(tmp_path / "source", 2500, objects=1)
+    main, terminal = pty.openpty()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "medlang", "--registry", str(source.root), "registry"]
+            + ["push", "--to", str(tmp_path / "copy")],
+            stdout=subprocess.PIPE,
+            stderr=terminal,
+            text=True,
+            env=os.environ.copy(),
+            timeout=120,
+        )
+        os.close(terminal)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:  # the terminal's other end is closed: all was read
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(main)
+    assert done.returncode == 0
+    assert "pushed 2,500 runs, 2,500 artifacts" in done.stdout
+    lines = shown.decode().split("\r")
+    assert any(line.startswith("\x1b[Kpushing: ") for line in lines), shown
+    assert shown.endswith(b"\r\x1b[K")  # nothing left on the terminal's line
