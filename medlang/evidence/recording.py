@@ -113,12 +113,22 @@ class Recording:
 
 @contextmanager
 def _interrupts_held() -> Iterator[None]:
-    """Hold SIGINT until the block is done (it is delivered right after)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
+    """Hold Ctrl-C until the block is done, then deliver it.
+
+    Not with the signal mask: in a process with other threads (numpy's BLAS pool,
+    MedLang's worker) the kernel hands a signal the main thread blocks to another
+    thread, and CPython then runs the handler in the main thread anyway, inside the
+    block. So the handler itself is swapped for one that only remembers the signal.
+    """
+    previous = signal.getsignal(signal.SIGINT)
+    if threading.current_thread() is not threading.main_thread() or not callable(previous):
+        yield  # another thread cannot be interrupted; an ignored Ctrl-C stays ignored
         return
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    arrived: list[int] = []
+    signal.signal(signal.SIGINT, lambda signum, frame: arrived.append(signum))
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        signal.signal(signal.SIGINT, previous)
+    if arrived:
+        previous(signal.SIGINT, None)  # raises KeyboardInterrupt, noting it as the CLI does
