@@ -34,7 +34,7 @@ from unittest import mock
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench_query import QUERY, run_record  # noqa: E402
+from bench_query import CASES, QUERY, run_record  # noqa: E402
 
 from medlang.query import sql  # noqa: E402
 from medlang.registry import Registry, RunRecord, facts  # noqa: E402
@@ -108,15 +108,16 @@ def bulk_load(url: str, first: int, last: int, rng: random.Random) -> None:
             conn.execute(f"VACUUM (ANALYZE) {table}")
 
 
-def top_100(registry: Registry, where: str, repeat: int) -> list[float]:
-    """Seconds per ``iter_runs`` of the top 100 by rmse (in-process, connection warm);
-    each finds 100 runs."""
+def top_100(
+    registry: Registry, where: str, repeat: int, order: str = "metrics.rmse"
+) -> list[float]:
+    """Seconds per ``iter_runs`` of the top 100 (in-process, connection warm)."""
     samples = []
     for _ in range(repeat):
         start = time.perf_counter()
-        found = list(registry.iter_runs(where, order_by="metrics.rmse", limit=100))
+        found = list(registry.iter_runs(where, order_by=order, limit=100))
         samples.append(time.perf_counter() - start)
-        assert len(found) == 100
+        assert found
     return samples
 
 
@@ -212,6 +213,13 @@ def main() -> None:
             )
             if args.explain:
                 print(f"--- {name}: {where}\n{explain(registry, where)}", file=sys.stderr)
+        for where, order in CASES:
+            for label, windows in (("index walk", sql.WALK_WINDOWS), ("plain query", ())):
+                with mock.patch.object(sql, "WALK_WINDOWS", windows):
+                    times = top_100(registry, where, 4, order)[1:]
+                out[f"--where {where!r} --order-by {order}: {label} ms"] = 1e3 * statistics.median(
+                    times
+                )
         plain = [cold(url, "runs", "list", "-n", "20") for _ in range(args.repeat)]
         out["cold mlc runs list -n 20 ms (for scale)"] = 1e3 * statistics.median(plain)
         out["load average at end"] = os.getloadavg()

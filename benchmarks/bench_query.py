@@ -41,6 +41,13 @@ from medlang.registry.timestamps import format_timestamp  # noqa: E402
 
 QUERY = "kind = SurrogateEval and (metrics.rmse < 0.05 or metrics.r_squared > 0.99)"
 MLFLOW_QUERY = "tags.kind = 'SurrogateEval' and metrics.rmse < 0.05"  # MLflow has no OR
+# More top-100s through the index walk, timed in-process with and without it: (where,
+# order), the walk's good cases and its worst (a selective query ordered by a metric)
+CASES = [
+    ("metrics.rmse > 0.15 and config.seed > 100", "metrics.rmse"),
+    ("kind = SurrogateEval", "metrics.rmse desc"),
+    ("config.seed = 4321", "metrics.rmse"),
+]
 KINDS = RunKind.names()
 START = datetime(2025, 1, 1, tzinfo=UTC)
 
@@ -101,12 +108,14 @@ def build(root: Path, size: int) -> list[dict]:
     return kept
 
 
-def in_process(registry: Registry, repeat: int = 7) -> tuple[list[dict], list[float]]:
-    """The query's top 100 through ``iter_runs`` (index up to date): rows, seconds each."""
+def in_process(
+    registry: Registry, where: str, order: str, repeat: int = 7
+) -> tuple[list[dict], list[float]]:
+    """A top 100 through ``iter_runs`` (index up to date): rows, seconds each."""
     times, found = [], []
     for _ in range(repeat + 1):  # the first warms the page cache and is dropped
         began = time.perf_counter()
-        found = list(registry.iter_runs(QUERY, order_by="metrics.rmse", limit=100))
+        found = list(registry.iter_runs(where, order_by=order, limit=100))
         times.append(time.perf_counter() - began)
     return found, times[1:]
 
@@ -252,9 +261,13 @@ def bench_size(size: int, workdir: Path, args: argparse.Namespace) -> dict:
     out["cold mlc runs list --where ... -n 100 ms"] = 1e3 * statistics.median(samples)
     for label, windows in (("index walk", sql.WALK_WINDOWS), ("plain query, no walk", ())):
         with mock.patch.object(sql, "WALK_WINDOWS", windows):
-            found, times = in_process(registry)
-        out[f"the same query in-process ({label}) ms"] = 1e3 * statistics.median(times)
-        assert len(found) == 100
+            found, times = in_process(registry, QUERY, "metrics.rmse")
+            out[f"the same query in-process ({label}) ms"] = 1e3 * statistics.median(times)
+            assert len(found) == 100
+            for where, order in CASES:
+                found, times = in_process(registry, where, order, repeat=3)
+                key = f"--where {where!r} --order-by {order} in-process ({label}) ms"
+                out[key] = 1e3 * statistics.median(times)
     plain = [cold(root, "runs", "list", "-n", "20") for _ in range(args.repeat)]
     out["cold mlc runs list -n 20 ms"] = 1e3 * statistics.median(plain)
 
