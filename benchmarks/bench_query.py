@@ -8,11 +8,13 @@ Each registry is written in bulk (1/7 of the runs SurrogateEval with rmse and
 r_squared, the rest other kinds with other metrics; config, env, one artifact per
 run), then indexed once (timed: the full build, with the query tables). "Cold" is a
 fresh ``python -m medlang`` process (start-up included, page cache warm, index up to
-date). With ``--mlflow-python`` (a separate virtualenv with mlflow 3.x), the same
-runs are bulk-inserted into an MLflow SQLite store (runs, tags, params and
-latest_metrics rows as MLflow writes them) and ``mlflow.search_runs`` with the
-AND-only equivalent of the query is timed in a warm MLflow process; the two are
-measured in interleaved pairs and the ratio of each pair reported.
+date); the query and ``CASES`` are also timed in-process, with and without the
+index walk (``medlang.query.sql.walk``). With ``--mlflow-python`` (a separate
+virtualenv with mlflow 3.x), the same runs are bulk-inserted into an MLflow SQLite
+store (runs, tags, params and latest_metrics rows as MLflow writes them) and
+``mlflow.search_runs`` with the AND-only equivalent of the query is timed in a warm
+MLflow process; the two are measured in interleaved pairs and the ratio of each pair
+reported.
 """
 
 from __future__ import annotations
