@@ -15,7 +15,6 @@ or the protocol's own configuration (``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_K
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -27,15 +26,15 @@ from medlang.registry.objects import (
     ObjectStore,
     StoredObject,
     Temporary,
+    copy_limited,
+    hash_source,
     hash_stream,
     is_sha256,
     open_source,
     require_sha256,
-    too_large,
 )
 
 T = TypeVar("T")
-_CHUNK = 1 << 20
 # under tmp/: uploads not yet moved to their name, and check_writable's probes
 _TEMPORARY_PREFIXES = ("incoming-", "probe-")
 _PACKAGES = {"s3": "s3fs", "s3a": "s3fs", "gs": "gcsfs", "gcs": "gcsfs", "az": "adlfs"}
@@ -96,10 +95,7 @@ class FsspecObjects(ObjectStore):
 
     def store(self, source: Path | str, max_bytes: int) -> StoredObject:
         with open_source(source) as handle:
-            size = _file_size(handle)
-            if size > max_bytes:
-                raise too_large(source, size, max_bytes)
-            sha256, _ = hash_stream(handle)
+            sha256, size = hash_source(handle, source, max_bytes)
             if self._call("cannot look up an object", lambda: self._exists(self._key(sha256))):
                 return StoredObject(sha256, size, added=False)
             handle.seek(0)
@@ -117,15 +113,8 @@ class FsspecObjects(ObjectStore):
     def _upload(
         self, handle: BinaryIO, source: Path | str, temporary: str, max_bytes: int
     ) -> StoredObject:
-        digest, size = hashlib.sha256(), 0
         with self.fs.open(temporary, "wb") as out:
-            while chunk := handle.read(_CHUNK):
-                size += len(chunk)
-                if size > max_bytes:  # it grew while we copied
-                    raise too_large(source, size, max_bytes)
-                digest.update(chunk)
-                out.write(chunk)
-        sha256 = digest.hexdigest()  # the bytes sent, even if the file changed meanwhile
+            sha256, size = copy_limited(handle, out, source, max_bytes)
         self.fs.invalidate_cache(temporary)
         with self.fs.open(temporary, "rb") as uploaded:
             received = hash_stream(uploaded)
@@ -233,12 +222,6 @@ class FsspecObjects(ObjectStore):
                 return None
 
         return self._call("cannot read an object's size", info)
-
-
-def _file_size(handle: BinaryIO) -> int:
-    import os
-
-    return os.fstat(handle.fileno()).st_size
 
 
 def _missing(shown: str, package: str) -> str:

@@ -100,6 +100,30 @@ def hash_stream(handle: BinaryIO) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
+def hash_source(handle: BinaryIO, source: Path | str, max_bytes: int) -> tuple[str, int]:
+    """(sha256, size) of a file opened with ``open_source``, refused if over the limit;
+    the caller seeks back to copy it."""
+    size = os.fstat(handle.fileno()).st_size
+    if size > max_bytes:
+        raise too_large(source, size, max_bytes)
+    return hash_stream(handle)[0], size
+
+
+def copy_limited(
+    handle: BinaryIO, out: BinaryIO, source: Path | str, max_bytes: int
+) -> tuple[str, int]:
+    """Copy ``handle`` into ``out`` while hashing what is written: (sha256, size) of the
+    bytes copied, which name the object even if the file changed since it was hashed."""
+    digest, size = hashlib.sha256(), 0
+    while chunk := handle.read(_CHUNK):
+        size += len(chunk)
+        if size > max_bytes:  # it grew while we copied
+            raise too_large(source, size, max_bytes)
+        digest.update(chunk)
+        out.write(chunk)
+    return digest.hexdigest(), size
+
+
 @dataclass(frozen=True, slots=True)
 class Temporary:
     """A copy interrupted before it was renamed into the store (a crash or SIGKILL)."""
@@ -216,10 +240,7 @@ class ObjectDir(ObjectStore):
 
     def store(self, source: Path | str, max_bytes: int) -> StoredObject:
         with open_source(source) as handle:
-            size = os.fstat(handle.fileno()).st_size
-            if size > max_bytes:
-                raise too_large(source, size, max_bytes)
-            sha256, _ = hash_stream(handle)
+            sha256, size = hash_source(handle, source, max_bytes)
             if self.has(sha256):
                 # used again now: `mlc gc` must not take it while this run commits
                 with contextlib.suppress(OSError):
@@ -240,17 +261,10 @@ class ObjectDir(ObjectStore):
         self._make_dir(staging)
         fd, temporary = tempfile.mkstemp(prefix="incoming-", dir=staging)
         try:
-            digest, size = hashlib.sha256(), 0
             with os.fdopen(fd, "wb") as out:
-                while chunk := handle.read(_CHUNK):
-                    size += len(chunk)
-                    if size > max_bytes:  # it grew while we copied
-                        raise too_large(source, size, max_bytes)
-                    digest.update(chunk)
-                    out.write(chunk)
+                sha256, size = copy_limited(handle, out, source, max_bytes)
                 out.flush()
                 os.fsync(out.fileno())
-            sha256 = digest.hexdigest()
             final = self.path_of(sha256)
             if final.exists():
                 return StoredObject(sha256, size, added=False)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -19,7 +18,7 @@ from medlang.registry.errors import RegistryError
 from medlang.registry.objects import (
     ObjectStore,
     StoredObject,
-    hash_stream,
+    hash_source,
     open_source,
     too_large,
 )
@@ -35,10 +34,7 @@ class DatabaseObjects(ObjectStore):
 
     def store(self, source: Path | str, max_bytes: int) -> StoredObject:
         with open_source(source) as handle:
-            size = os.fstat(handle.fileno()).st_size
-            if size > max_bytes:
-                raise too_large(source, size, max_bytes)
-            sha256, _ = hash_stream(handle)
+            sha256, size = hash_source(handle, source, max_bytes)
             # held already: only say it was used now (mlc gc), without sending the bytes
             if self._rows(_TOUCH, (sha256,)):
                 return StoredObject(sha256, size, added=False)
