@@ -42,6 +42,7 @@ from medlang.registry.storage import (
     RecordStore,
     RunAnnotations,
     Table,
+    batches,
 )
 
 if TYPE_CHECKING:
@@ -192,7 +193,7 @@ class PostgresStore(RecordStore):
     def append_many(self, table: Table, lines: Iterable[bytes]) -> None:
         """Records in transactions of up to ``_WRITE_BATCH``: each batch commits whole,
         so an interrupted call leaves a prefix of the records stored."""
-        for batch in _batches(lines, _WRITE_BATCH):
+        for batch in batches(lines, _WRITE_BATCH):
             rows = [_Row.parse(table, line) for line in batch]
             self._run(lambda conn, rows=rows: self._write_records(conn, table, rows))
 
@@ -300,7 +301,7 @@ class PostgresStore(RecordStore):
         self.annotate_many([line])
 
     def annotate_many(self, lines: Iterable[bytes]) -> None:
-        for batch in _batches(lines, _WRITE_BATCH):
+        for batch in batches(lines, _WRITE_BATCH):
             rows = []
             for line in batch:
                 codec.parse_line(ANNOTATIONS, line, "<annotations>", 0)
@@ -340,7 +341,7 @@ class PostgresStore(RecordStore):
     def known_ids(self, table: Table | str, ids: Iterable[str]) -> set[str]:
         _check_table(table)
         known: set[str] = set()
-        for batch in _batches(dict.fromkeys(ids), _ID_BATCH):
+        for batch in batches(dict.fromkeys(ids), _ID_BATCH):
             rows = self._rows(f"SELECT id FROM {table} WHERE id = ANY(%s)", (batch,))
             known.update(row[0] for row in rows)
         return known
@@ -683,17 +684,6 @@ def _first_of_each(rows: list[T], key: Callable[[T], str]) -> list[T]:
     for row in rows:
         first.setdefault(key(row), row)
     return list(first.values())
-
-
-def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    batch: list[T] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def _check_table(table: Table | str) -> None:

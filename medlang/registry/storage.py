@@ -12,7 +12,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from enum import Enum, StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from medlang.registry.objects import StoredObject
 
 JsonObject = dict[str, Any]
+T = TypeVar("T")
 
 
 class Table(StrEnum):
@@ -288,3 +289,16 @@ def _annotation_id(line: bytes) -> str:
     from medlang.registry import codec
 
     return str(codec.decode(ANNOTATIONS, line).get("id"))
+
+
+def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """``items`` in lists of ``size`` (the last one shorter), consumed lazily: how the
+    bulk primitives' callers and backends cut a stream of records."""
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

@@ -23,15 +23,13 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
 
 from medlang.registry.errors import RegistryError
-from medlang.registry.storage import ANNOTATIONS, RecordStore, Table
+from medlang.registry.storage import ANNOTATIONS, RecordStore, Table, batches
 
-T = TypeVar("T")
 BATCH = 1000  # records per known_ids question and per append_many
 _CHUNK = 1 << 20
 
@@ -132,7 +130,7 @@ def _send_records(
     step: Callable[[], None],
     only: set[str] | None = None,
 ) -> None:
-    for batch in _batches(source.lines(table), BATCH):
+    for batch in batches(source.lines(table), BATCH):
         if only is not None:
             batch = [(record_id, line) for record_id, line in batch if record_id in only]
         held = target.known_ids(table, [record_id for record_id, _ in batch])
@@ -172,19 +170,8 @@ def _send_annotations(
             counts.orphan_annotations += 1
         else:
             missing.append(line)
-    for batch in _batches(missing, 10 * BATCH):
+    for batch in batches(missing, 10 * BATCH):
         if not dry_run:
             target.annotate_many(batch)
         tally.sent += len(batch)
         step()
-
-
-def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    batch: list[T] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch

@@ -14,21 +14,12 @@ from medlang.registry.jsonl_store import JsonlStore
 from medlang.registry.postgres_store import PostgresStore
 from medlang.registry.storage import ANNOTATIONS, Table
 from tests.postgres import server as pg
+from tests.postgres.test_postgres_cli import mlc
 from tests.registry.factories import fixed_id
 from tests.sync.fill import fill
 
 _TABLES = (Table.ARTIFACTS, Table.RUNS, ANNOTATIONS)
 _LOGS = ("artifacts.jsonl", "runs.jsonl", "annotations.jsonl")
-
-
-def mlc(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "medlang", *args],
-        capture_output=True,
-        text=True,
-        env=os.environ.copy(),
-        timeout=120,
-    )
 
 
 def ok(*args: str) -> str:
