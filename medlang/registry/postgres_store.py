@@ -15,6 +15,7 @@ for it. The database must have been prepared with ``mlc registry migrate``.
 from __future__ import annotations
 
 import contextlib
+import json
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -718,9 +719,18 @@ def _newer(shown: str, version: int) -> str:
 
 
 def _jsonb(text: str) -> str:
-    """The text jsonb receives: the stored line itself (jsonb cannot hold a NUL character,
-    which JSON may spell as an escape; those few lines keep only their exact text)."""
-    return text if "\\u0000" not in text else '{"medlang_unindexable": true}'
+    """The text jsonb receives: the stored line itself, except where jsonb cannot hold it.
+
+    A NUL character (which JSON may spell as an escape) cannot be held at all: those
+    few lines keep only their exact text. NaN and infinities (written by other tools
+    into a JSONL registry, and pushed from there) are not JSON to PostgreSQL: its copy
+    holds null in their place. The exact line is kept either way.
+    """
+    if "\\u0000" in text:
+        return '{"medlang_unindexable": true}'
+    if "NaN" in text or "Infinity" in text:  # (or only inside a string: re-encoded alike)
+        return json.dumps(json.loads(text, parse_constant=lambda _: None), ensure_ascii=False)
+    return text
 
 
 def _reason(error: Exception) -> str:

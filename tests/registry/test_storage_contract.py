@@ -400,3 +400,19 @@ def test_identity_tells_one_store_from_another(store, tmp_path):
     assert store.identity() == store.identity()
     assert store.identity() != MemoryStore().identity()
     assert store.identity() != JsonlStore(tmp_path / "elsewhere").identity()
+
+
+def test_a_line_holding_nan_or_infinity_is_stored_and_read_back_exactly(store):
+    """Other tools write NaN and infinities into JSONL registries; such a line must
+    survive every backend (PostgreSQL's jsonb refuses them) and a push to one."""
+    import math
+
+    line = encode(run(1, metrics={"rmse": 0.5, "r2": 0.25})).replace(b"0.5", b"NaN")
+    line = line.replace(b"0.25", b"-Infinity")
+    store.append(Table.RUNS, line)
+    store.append_many(Table.RUNS, [line.replace(fixed_id(1).encode(), fixed_id(2).encode())])
+    for n in (1, 2):
+        stored = store.get(Table.RUNS, fixed_id(n))
+        assert math.isnan(stored["metrics"]["rmse"]) and stored["metrics"]["r2"] == -math.inf
+    assert [found for _, found in store.lines(Table.RUNS)][0] == line  # the exact bytes
+    assert store.count(Table.RUNS) == 2
