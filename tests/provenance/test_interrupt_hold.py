@@ -18,6 +18,8 @@ import os, signal, sys, threading, time
 from medlang import interrupts
 from medlang.evidence.recording import _interrupts_held
 
+# as from a terminal (a test runner started in the background passes SIGINT on ignored)
+signal.signal(signal.SIGINT, signal.default_int_handler)
 interrupts.install()
 threading.Thread(target=time.sleep, args=(5,), daemon=True).start()  # another thread
 steps = []
@@ -48,6 +50,7 @@ def test_ctrl_c_during_a_held_block_is_delivered_after_it_even_with_other_thread
 
 def test_an_ignored_ctrl_c_stays_ignored_through_a_held_block():
     child = CHILD.replace("interrupts.install()", "signal.signal(signal.SIGINT, signal.SIG_IGN)")
+    assert child != CHILD
     done = subprocess.run(
         [sys.executable, "-c", child],
         cwd=REPO,
