@@ -1,8 +1,8 @@
 """Acceptance: a push interrupted at random points, then re-run, leaves the server
 exactly as a push that was never interrupted (issue: PostgreSQL team registry).
 
-The real ``mlc registry push`` process is killed with SIGKILL at random moments,
-once interrupted with SIGINT (Ctrl-C), and run again to the end. After every stop
+The real ``mlc registry push`` process is killed with SIGKILL at random points of
+its progress, once interrupted with SIGINT (Ctrl-C), and run again to the end. After every stop
 the server must keep the commit rule (no run without its artifacts and objects,
 no annotation without its run); at the end every table, the query tables too,
 must equal those of a second database that one uninterrupted push filled.
@@ -10,6 +10,7 @@ must equal those of a second database that one uninterrupted push filled.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import signal
@@ -98,6 +99,13 @@ def _commit_rule_holds(url: str, password: str) -> tuple[int, int]:
         )
 
 
+def _stored(conn: psycopg.Connection) -> int:
+    """How far a push has got: the artifact records and runs the server holds."""
+    return conn.execute(
+        "SELECT (SELECT count(*) FROM artifacts) + (SELECT count(*) FROM runs)"
+    ).fetchone()[0]
+
+
 def _push(source, url: str, *options: str) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "medlang", "--registry", str(source), "registry", "push"]
@@ -130,38 +138,42 @@ def test_a_push_killed_at_random_points_then_rerun_equals_an_uninterrupted_one(
     # a dry run first builds the source's index, which every later push then reuses
     dry = _push(source, reference, "--dry-run")
     assert dry.communicate(timeout=300)[0].count(f"would push {_RUNS:,} runs") == 1
-    started = time.monotonic()
     whole = _push(source, reference)
     out, err = whole.communicate(timeout=300)
-    duration = time.monotonic() - started
     assert whole.returncode == 0, err
     assert f"pushed {_RUNS:,} runs, {_RUNS:,} artifacts" in out
 
-    # Ctrl-C once the push is under way (the first records are on the server)
-    push = _push(source, target)
-    while push.poll() is None and not sum(_commit_rule_holds(target, password)):
-        time.sleep(0.01)
-    push.send_signal(signal.SIGINT)
-    out, err = push.communicate(timeout=120)
-    if push.returncode != 0:  # (it may have finished first on a fast machine)
-        assert push.returncode == 130, err
-        assert "Traceback" not in err
-        assert "stopped after pushing" in err and "run the same command again" in err
-        assert err.rstrip().endswith("Error: interrupted"), err
-    seen = [_commit_rule_holds(target, password)]
-
-    seed = random.randrange(1 << 30)
-    moments = sorted(random.Random(seed).sample(range(20, 95), _KILLS))
-    print(f"push took {duration:.2f} s; seed {seed}; killed at {moments} % of that")
-    for percent in moments:
-        push = _push(source, target)
-        time.sleep(duration * percent / 100)
-        push.kill()
-        push.communicate(timeout=120)
-        seen.append(_commit_rule_holds(target, password))
+    # Stops at random points of the push, found by its progress on the server rather
+    # than by time (a loaded machine made timed stops land after the end): each stop
+    # waits until the server holds a random number of records, then lets the push go
+    # on for a random few milliseconds (into its next transaction) before the signal.
+    rng = random.Random(seed := random.randrange(1 << 30))
+    total = 2 * _RUNS  # artifact records and runs
+    goals = sorted(rng.sample(range(1, total - 1000), _KILLS + 1))
+    signals = [signal.SIGKILL] * _KILLS + [signal.SIGINT]
+    rng.shuffle(signals)
+    print(f"seed {seed}; stops after {goals} records, by {[s.name for s in signals]}")
+    seen = []
+    with _connect(target, password) as progress:
+        for goal, sig in zip(goals, signals, strict=True):
+            # past start-up first: at least one more batch than the last stop left
+            goal = max(goal, _stored(progress) + 1)
+            push = _push(source, target)
+            while push.poll() is None and _stored(progress) < goal:
+                time.sleep(0.002)
+            time.sleep(rng.uniform(0, 0.03))
+            with contextlib.suppress(ProcessLookupError):  # (it may have finished first)
+                push.send_signal(sig)
+            _, err = push.communicate(timeout=120)
+            if sig == signal.SIGINT and push.returncode != 0:
+                assert push.returncode == 130, err
+                assert "Traceback" not in err
+                assert "stopped after pushing" in err and "run the same command again" in err
+                assert err.rstrip().endswith("Error: interrupted"), err
+            seen.append(_commit_rule_holds(target, password))
     print(f"(artifacts, runs) on the server after each stop: {seen}")
     # the stops found the server part way through at least once (else nothing was tested)
-    assert any(0 < sum(counts) < 2 * _RUNS for counts in seen), (duration, moments, seen)
+    assert any(0 < sum(counts) < total for counts in seen), seen
     for before, after in zip(seen, seen[1:], strict=False):  # nothing committed is ever lost
         assert before[0] <= after[0] and before[1] <= after[1], seen
 
