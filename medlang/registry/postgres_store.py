@@ -455,9 +455,13 @@ class PostgresStore(RecordStore):
         from medlang.query.fields import Catalog
 
         def read(conn: Any) -> tuple[dict[str, int], frozenset[str], int]:
+            # Whether records exist is asked first: each statement sees the writers'
+            # commits up to its own start, and keys only grow, so the keys read next
+            # cover every record counted (asked the other way round, a first run
+            # committed in between made a fresh registry refuse its own fields).
+            present = conn.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchone()[0]
             keys = dict(conn.execute(f"SELECT key, types FROM {table}_keys").fetchall())
             tags = frozenset(r[0] for r in conn.execute("SELECT DISTINCT key FROM run_tags"))
-            present = conn.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchone()[0]
             return keys, tags if table is Table.RUNS else frozenset(), present
 
         keys, tags, present = self._run(read)
