@@ -15,17 +15,10 @@ import pytest
 from click.testing import CliRunner
 
 from medlang.cli.main import cli
+from medlang.evidence import PRODUCERS
 
 REPO = Path(__file__).resolve().parents[1]
 README = (REPO / "README.md").read_text(encoding="utf-8")
-PRODUCERS = (
-    "run-evidence",
-    "run-evidence-hybrid",
-    "train-surrogate",
-    "surrogate-eval",
-    "train-policy-rl",
-    "eval-policy-rl",
-)
 
 
 def tour_lines() -> list[str]:

@@ -110,26 +110,6 @@ def _kind_option(kinds: type[RunKind] | type[ArtifactKind], what: str) -> Callab
     )
 
 
-def _limit_option(what: str) -> Callable[[F], F]:
-    return click.option(
-        "-n",
-        "limit",
-        metavar="N",
-        type=click.IntRange(min=1),
-        default=20,
-        show_default=True,
-        help=f"Show at most this many {what}, newest first.",
-    )
-
-
-_json_option = click.option(
-    "--json",
-    "as_json",
-    is_flag=True,
-    help="One compact JSON record per line (for jq); nothing else on stdout.",
-)
-
-
 def _complete_run_id(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
     return _complete_id(ctx, "run", incomplete)
 

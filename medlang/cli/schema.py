@@ -10,14 +10,7 @@ import json
 
 import click
 
-PRODUCERS = (
-    "run-evidence",
-    "run-evidence-hybrid",
-    "train-surrogate",
-    "surrogate-eval",
-    "train-policy-rl",
-    "eval-policy-rl",
-)
+from medlang.evidence import PRODUCERS
 
 
 def _complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:

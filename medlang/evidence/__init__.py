@@ -6,3 +6,14 @@ validates the value) -> ``configs`` (config files, recorded inputs) -> producers
 (``trials``, ``surrogates``, ``policies``; ``run_entry`` for ``mlc run --log``)
 -> ``medlang.sim`` (the science) -> ``medlang.registry`` (logging).
 """
+
+# The producer commands, by name: the one list (``mlc config-schema``, replay, the CLI's
+# consistency tests). Kept here, import-free, so completion and `mlc runs` stay fast.
+PRODUCERS = (
+    "run-evidence",
+    "run-evidence-hybrid",
+    "train-surrogate",
+    "surrogate-eval",
+    "train-policy-rl",
+    "eval-policy-rl",
+)

@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from medlang.evidence import PRODUCERS
 from medlang.provenance.verify import INTACT, hash_file, stored_state
 from medlang.registry.errors import RegistryError
 from medlang.registry.storage import JsonObject
@@ -30,17 +31,6 @@ from medlang.registry.store import Registry
 
 # Metrics that measure the machine, not the science: never compared.
 TIMING_KEYS = frozenset({"execution_time_ms", "training_time_s", "evaluation_time_s"})
-
-PRODUCERS = frozenset(
-    {
-        "run-evidence",
-        "run-evidence-hybrid",
-        "train-surrogate",
-        "surrogate-eval",
-        "train-policy-rl",
-        "eval-policy-rl",
-    }
-)
 
 
 class ReplayError(RegistryError):

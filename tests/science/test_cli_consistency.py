@@ -14,19 +14,12 @@ import pytest
 from click.testing import CliRunner
 
 from medlang.cli.main import cli
+from medlang.evidence import PRODUCERS
 from medlang.registry import Registry
 
 from .conftest import logged_id
 
 REPO = Path(__file__).resolve().parents[2]
-PRODUCERS = (
-    "run-evidence",
-    "run-evidence-hybrid",
-    "train-surrogate",
-    "surrogate-eval",
-    "train-policy-rl",
-    "eval-policy-rl",
-)
 
 
 @pytest.fixture(scope="module")
@@ -196,3 +189,13 @@ def test_mlc_run_log_takes_seed_and_set_too(project, monkeypatch):
     assert "Logged run:" in result.stdout
     refused = project.mlc(*args, "--set", "sed=1", expect=2)
     assert "did you mean 'seed'?" in refused.stderr
+
+
+def test_the_producer_list_is_every_producer_command():
+    """``medlang.evidence.PRODUCERS`` (config-schema, replay, these tests) names exactly
+    the commands the CLI runs from medlang.cli.produce and the configs they validate."""
+    from medlang.cli.main import _LAZY_COMMANDS
+    from medlang.evidence.configs import CONFIG_MODELS
+
+    commands = [name for name, target in _LAZY_COMMANDS.items() if ".produce:" in target]
+    assert sorted(PRODUCERS) == sorted(commands) == sorted(CONFIG_MODELS)
