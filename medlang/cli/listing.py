@@ -138,20 +138,9 @@ def list_runs(ctx: click.Context, verbose: bool, include_hidden: bool, **options
     registry = _registry_to_read(ctx)
     listing = _Listing(Table.RUNS, registry, verbose=verbose, hidden=include_hidden, **options)
     records = listing.records(lambda **kw: registry.iter_runs(include_hidden=include_hidden, **kw))
-    if listing.format != "table":
-        listing.write(records)
-        return
-    shown = list(records)
-    if not shown:
-        click.echo("No runs found")
-        return
-    listing.print_table(shown)
-    if listing.filtered:
-        more = " (-n 0 for all)" if len(shown) == listing.limit else ""
-        click.echo(f"\nShowing {len(shown)} matching runs{more}")
-    else:
-        total = registry.count_runs(options["kind"], include_hidden=include_hidden)
-        click.echo(f"\nShowing {len(shown)} of {total} runs")
+    listing.show(
+        records, "runs", lambda: registry.count_runs(options["kind"], include_hidden=include_hidden)
+    )
 
 
 @click.command("list")
@@ -173,20 +162,7 @@ def list_artifacts(ctx: click.Context, **options: Any) -> None:
     registry = _registry_to_read(ctx)
     listing = _Listing(Table.ARTIFACTS, registry, verbose=False, hidden=False, **options)
     records = listing.records(lambda **kw: registry.iter_artifacts(**kw))
-    if listing.format != "table":
-        listing.write(records)
-        return
-    shown = list(records)
-    if not shown:
-        click.echo("No artifacts found")
-        return
-    listing.print_table(shown)
-    if listing.filtered:
-        more = " (-n 0 for all)" if len(shown) == listing.limit else ""
-        click.echo(f"\nShowing {len(shown)} matching artifacts{more}")
-    else:
-        total = registry.count_artifacts(options["kind"])
-        click.echo(f"\nShowing {len(shown)} of {total} artifacts")
+    listing.show(records, "artifacts", lambda: registry.count_artifacts(options["kind"]))
 
 
 class _Listing:
@@ -230,6 +206,23 @@ class _Listing:
             return select(limit=self.limit, **self.query)
         except QueryError as error:
             raise QueryOptionError(str(error)) from None
+
+    def show(self, records: Iterator[JsonObject], noun: str, total: Callable[[], int]) -> None:
+        """Print the records in the chosen format; a table ends with how many were shown
+        (of ``total()``, counted only for an unfiltered table)."""
+        if self.format != "table":
+            self.write(records)
+            return
+        shown = list(records)
+        if not shown:
+            click.echo(f"No {noun} found")
+            return
+        self.print_table(shown)
+        if self.filtered:
+            more = " (-n 0 for all)" if len(shown) == self.limit else ""
+            click.echo(f"\nShowing {len(shown)} matching {noun}{more}")
+        else:
+            click.echo(f"\nShowing {len(shown)} of {total()} {noun}")
 
     # --- for tools -------------------------------------------------------------
 
